@@ -1,0 +1,58 @@
+# `make demo` and `make test` bring a fresh machine to a working state first (Debian packages,
+# a virtualenv, the Gradle build) and are quick when everything is already in place.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV        := .venv
+PYTHON      := $(VENV)/bin/python
+VENV_STAMP  := $(VENV)/.installed
+APT_PACKAGES := gradle junit5 libyaml-snake-java libfreemarker-java libjackson2-databind-java
+# The Debian jars these pinned versions resolve from; without them Gradle goes to Maven Central.
+DEBIAN_JARS := /usr/share/java/snakeyaml.jar /usr/share/java/freemarker.jar \
+               /usr/share/java/jackson-databind.jar /usr/share/java/junit-platform-console-standalone.jar
+GRADLE      := gradle --quiet $(if $(wildcard $(DEBIAN_JARS)),--offline,)
+LAUNCHER    := build/install/mlpipelines/bin/mlpipelines
+SUDO        := $(if $(filter 0,$(shell id -u)),,sudo)
+
+export MLPIPELINES_PYTHON := $(abspath $(PYTHON))
+
+.PHONY: help setup system-packages python-env java-build demo test clean
+
+help:
+	@echo "make demo   set up, then run the example pipeline"
+	@echo "make test   set up, then run the JUnit and pytest suites"
+
+setup: system-packages python-env java-build
+
+system-packages:
+	@missing=""; command -v gradle >/dev/null || missing=1; \
+	for jar in $(DEBIAN_JARS); do [ -f $$jar ] || missing=1; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "== installing Debian packages: $(APT_PACKAGES)"; \
+	  $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q $(APT_PACKAGES); \
+	fi
+
+python-env: $(VENV_STAMP)
+
+$(VENV_STAMP): pyproject.toml
+	@echo "== setting up $(VENV) (pip install -e .[dev])"
+	@[ -x $(PYTHON) ] || python3 -m venv $(VENV)
+	@$(PYTHON) -m pip install --quiet --upgrade pip
+	@$(PYTHON) -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+java-build: system-packages
+	@$(GRADLE) installDist 2>&1 | grep -v -E '^(openjdk|OpenJDK)' || true
+	@test -x $(LAUNCHER) || { echo "Gradle build failed: $(LAUNCHER) is missing" >&2; exit 1; }
+
+demo: setup
+	$(LAUNCHER) check-config examples/tracking.yaml
+
+test: setup
+	@echo "== JUnit (gradle check)"
+	@set -o pipefail; $(GRADLE) check 2>&1 | grep -v -E '^(openjdk|OpenJDK)'
+	@echo "== pytest"
+	@$(PYTHON) -m pytest -q tests
+
+clean:
+	rm -rf build .gradle $(VENV) runs mlruns mlflow.db

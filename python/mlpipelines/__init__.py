@@ -1,0 +1,1 @@
+"""mlpipelines: experiment tracking for generated ML training scripts."""

@@ -1,0 +1,42 @@
+package de.monticore.mlpipelines.tracking;
+
+import de.monticore.mlpipelines.tracking.config.BackendConfig;
+import de.monticore.mlpipelines.tracking.config.ConfigSection;
+import de.monticore.mlpipelines.tracking.config.CsvConfig;
+import de.monticore.mlpipelines.tracking.config.MLflowConfig;
+import de.monticore.mlpipelines.tracking.config.StdOutConfig;
+import de.monticore.mlpipelines.tracking.config.TensorBoardConfig;
+import de.monticore.mlpipelines.tracking.tracker.CsvTracker;
+import de.monticore.mlpipelines.tracking.tracker.MLflowTracker;
+import de.monticore.mlpipelines.tracking.tracker.RunTracker;
+import de.monticore.mlpipelines.tracking.tracker.StdOutTracker;
+import de.monticore.mlpipelines.tracking.tracker.TensorBoardTracker;
+
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * The built-in backends, by the names users write in tracking.yaml and {@code --tracking_backends}.
+ * Each constant knows how to read its configuration and build its tracker, so adding a backend is
+ * one tracker class, one config record and one constant here; the Python half registers itself
+ * under the same name.
+ */
+public enum TrackingBackend {
+    STDOUT(StdOutTracker.class, StdOutConfig.KEYS, StdOutConfig::fromSection, StdOutTracker::new),
+    MLFLOW(MLflowTracker.class, MLflowConfig.KEYS, MLflowConfig::fromSection, MLflowTracker::new),
+    CSV(CsvTracker.class, CsvConfig.KEYS, CsvConfig::fromSection, CsvTracker::new),
+    TENSORBOARD(TensorBoardTracker.class, TensorBoardConfig.KEYS, TensorBoardConfig::fromSection,
+            TensorBoardTracker::new);
+
+    private final TrackingBackendProvider<?> provider;
+
+    <C extends BackendConfig> TrackingBackend(Class<? extends RunTracker> trackerClass, Set<String> configKeys,
+                                              Function<ConfigSection, C> parser, Function<C, RunTracker> factory) {
+        this.provider = new BackendDefinition<>(name(), trackerClass, configKeys, parser, factory);
+    }
+
+    /** This backend as a provider, the form the registry and the factory work with. */
+    public TrackingBackendProvider<?> provider() {
+        return provider;
+    }
+}

@@ -1,0 +1,27 @@
+package de.monticore.mlpipelines.tracking.config;
+
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * A validated tracking.yaml.
+ *
+ * @param file           the file as the user named it
+ * @param backends       the enabled backends in file order
+ * @param paramBlacklist params whose key matches one of these (anywhere, {@code find()}) are never logged
+ * @param tags           manual tags logged on every run
+ * @param warnings       complaints that do not stop the run (a literal secret), already phrased
+ */
+public record TrackingConfig(String file,
+                             List<ConfiguredBackend<?>> backends,
+                             List<Pattern> paramBlacklist,
+                             Map<String, String> tags,
+                             List<String> warnings) {
+    public TrackingConfig {
+        backends = List.copyOf(backends);
+        paramBlacklist = List.copyOf(paramBlacklist);
+        tags = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(tags));
+        warnings = List.copyOf(warnings);
+    }
+}
