@@ -1,0 +1,8 @@
+package de.monticore.mlpipelines.cli;
+
+/** Bad command-line usage: the message says what is wrong; the command's usage is printed with it. */
+public class UsageException extends RuntimeException {
+    public UsageException(String message) {
+        super(message);
+    }
+}
