@@ -1,25 +1,288 @@
 package de.monticore.mlpipelines.tracking.tracker;
 
+import de.monticore.mlpipelines.tracking.TrackingException;
+import de.monticore.mlpipelines.tracking.helper.ArtifactHandler;
+import de.monticore.mlpipelines.tracking.helper.ParamBlacklist;
+
 import java.io.File;
 import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
-// WORK IN PROGRESS: completed in the tracking-core work item.
+/**
+ * Fans every call out to the enabled backends, in configuration order.
+ *
+ * <ul>
+ *   <li>A backend that throws is reported on the error stream (which backend, which call, why) and
+ *       recorded in {@link #getFailures()}; the other backends still receive the call. A backend whose
+ *       {@code startNewRun()} failed is left out until the next run, so one outage is reported once.</li>
+ *   <li>Persistent params, tags and artifacts are logged now (when a run is active) and again at every
+ *       {@link #startNewRun()}; manual tags from the configuration are logged on every run and survive
+ *       {@link #clearPersistentData()}.</li>
+ *   <li>Params whose key matches the blacklist are never logged, persistent ones included.</li>
+ *   <li>{@link #getPythonParams()} merges every backend's options, rejects a key two backends produce,
+ *       and adds {@code tracking_backends}.</li>
+ * </ul>
+ */
 public class MultiBackendTracker implements RunTracker {
-    private final Map<String, RunTracker> trackers;
+    private static final Pattern OPTION_KEY = Pattern.compile("[a-z][a-z0-9_]*");
 
-    public MultiBackendTracker(Map<String, RunTracker> trackers, List<Pattern> paramBlacklist,
-                               Map<String, String> manualTags, PrintStream errors) {
-        this.trackers = new LinkedHashMap<>(trackers);
+    /** One backend call that threw. */
+    public record BackendFailure(String backend, String call, RuntimeException error) {
+        @Override
+        public String toString() {
+            return backend + " failed in " + call + ": " + error.getMessage();
+        }
     }
 
-    @Override public void startNewRun() { trackers.values().forEach(RunTracker::startNewRun); }
-    @Override public void endRun(RunStatus status) { trackers.values().forEach(t -> t.endRun(status)); }
-    @Override public void logParam(String key, String value) { trackers.values().forEach(t -> t.logParam(key, value)); }
-    @Override public void logMetric(String key, double value, long timestampMillis, long step) { trackers.values().forEach(t -> t.logMetric(key, value, timestampMillis, step)); }
-    @Override public void logTag(String key, String value) { trackers.values().forEach(t -> t.logTag(key, value)); }
-    @Override public void logArtifact(File localFile, String artifactPath) { trackers.values().forEach(t -> t.logArtifact(localFile, artifactPath)); }
+    private record PersistentArtifact(File file, String artifactPath) {
+    }
+
+    private final Map<String, RunTracker> trackers;
+    private final ParamBlacklist blacklist;
+    private final Map<String, String> manualTags;
+    private final PrintStream errors;
+    private final ArtifactHandler artifacts = new ArtifactHandler();
+
+    private final Map<String, String> persistentParams = new LinkedHashMap<>();
+    private final Map<String, String> persistentTags = new LinkedHashMap<>();
+    private final List<PersistentArtifact> persistentArtifacts = new ArrayList<>();
+    private final List<BackendFailure> failures = new ArrayList<>();
+    private final Set<String> outOfRun = new HashSet<>();
+    private final Set<String> reported = new HashSet<>();
+    private boolean runActive;
+
+    /**
+     * @param trackers       backend name (as in {@code --tracking_backends}) to tracker, in order
+     * @param paramBlacklist params whose key matches one of these are never logged
+     * @param manualTags     tags logged on every run
+     * @param errors         where backend failures are reported
+     */
+    public MultiBackendTracker(Map<String, RunTracker> trackers, List<Pattern> paramBlacklist,
+                               Map<String, String> manualTags, PrintStream errors) {
+        this.trackers = Collections.unmodifiableMap(new LinkedHashMap<>(trackers));
+        this.blacklist = new ParamBlacklist(paramBlacklist);
+        this.manualTags = Collections.unmodifiableMap(new LinkedHashMap<>(manualTags));
+        this.errors = errors;
+    }
+
+    /** The backends, name to tracker, in configuration order. */
+    public Map<String, RunTracker> getTrackers() {
+        return trackers;
+    }
+
+    /** Every backend call that threw so far, in order. */
+    public List<BackendFailure> getFailures() {
+        return Collections.unmodifiableList(failures);
+    }
+
+    @Override
+    public void startNewRun() {
+        outOfRun.clear();
+        for (Map.Entry<String, RunTracker> entry : trackers.entrySet()) {
+            if (!call(entry.getKey(), "startNewRun", entry.getValue(), RunTracker::startNewRun)) {
+                outOfRun.add(entry.getKey());
+            }
+        }
+        runActive = true;
+        Map<String, String> tags = new LinkedHashMap<>(manualTags);
+        tags.putAll(persistentTags);
+        tags.forEach(this::logTag);
+        if (!persistentParams.isEmpty()) {
+            logParams(persistentParams);
+        }
+        persistentArtifacts.forEach(artifact -> logArtifact(artifact.file(), artifact.artifactPath()));
+    }
+
+    @Override
+    public void endRun(RunStatus status) {
+        fanOut("endRun(" + status + ")", tracker -> tracker.endRun(status));
+        runActive = false;
+    }
+
+    @Override
+    public void logParam(String key, String value) {
+        if (!blacklist.blocks(key)) {
+            fanOut("logParam(" + key + ")", tracker -> tracker.logParam(key, value));
+        }
+    }
+
+    @Override
+    public void logParams(Map<String, String> params) {
+        Map<String, String> allowed = blacklist.filter(params);
+        if (!allowed.isEmpty()) {
+            fanOut("logParams(" + allowed.size() + " params)", tracker -> tracker.logParams(allowed));
+        }
+    }
+
+    @Override
+    public void logMetric(String key, double value, long timestampMillis, long step) {
+        fanOut("logMetric(" + key + ")", tracker -> tracker.logMetric(key, value, timestampMillis, step));
+    }
+
+    @Override
+    public void logTag(String key, String value) {
+        fanOut("logTag(" + key + ")", tracker -> tracker.logTag(key, value));
+    }
+
+    /**
+     * Stores a file or a directory with the current run.
+     *
+     * @throws IllegalArgumentException for a target path that is absolute or climbs out with '..'
+     * @throws TrackingException        when the file does not exist
+     */
+    @Override
+    public void logArtifact(File localFile, String artifactPath) {
+        String target = ArtifactHandler.checkTargetPath(artifactPath);
+        File staged = artifacts.stage(localFile, null);
+        fanOut("logArtifact(" + localFile.getName() + ")", tracker -> tracker.logArtifact(staged, target));
+    }
+
+    /** Stores a file or a directory under another name. */
+    public void logArtifact(File localFile, String artifactPath, String fileName) {
+        String target = ArtifactHandler.checkTargetPath(artifactPath);
+        File staged = artifacts.stage(localFile, fileName);
+        fanOut("logArtifact(" + staged.getName() + ")", tracker -> tracker.logArtifact(staged, target));
+    }
+
+    /** Stores plain text as a UTF-8 file with the given name. */
+    public void logTextArtifact(String content, String fileName, String artifactPath) {
+        String target = ArtifactHandler.checkTargetPath(artifactPath);
+        File staged = artifacts.stageText(content, fileName);
+        fanOut("logArtifact(" + fileName + ")", tracker -> tracker.logArtifact(staged, target));
+    }
+
+    /** Logs a param now (if a run is active) and on every later run, until {@link #clearPersistentData()}. */
+    public void logPersistentParam(String key, String value) {
+        logPersistentParams(Map.of(key, value));
+    }
+
+    /** Logs params now (if a run is active) and on every later run. */
+    public void logPersistentParams(Map<String, String> params) {
+        Map<String, String> allowed = blacklist.filter(params);
+        persistentParams.putAll(allowed);
+        if (runActive && !allowed.isEmpty()) {
+            logParams(allowed);
+        }
+    }
+
+    /** Sets a tag now (if a run is active) and on every later run. */
+    public void logPersistentTag(String key, String value) {
+        persistentTags.put(key, value);
+        if (runActive) {
+            logTag(key, value);
+        }
+    }
+
+    /** Stores an artifact now (if a run is active) and with every later run. */
+    public void logPersistentArtifact(File localFile, String artifactPath) {
+        String target = ArtifactHandler.checkTargetPath(artifactPath);
+        if (!localFile.exists()) {
+            throw new TrackingException("artifact " + localFile + " does not exist");
+        }
+        persistentArtifacts.add(new PersistentArtifact(localFile, target));
+        if (runActive) {
+            logArtifact(localFile, target);
+        }
+    }
+
+    /** Forgets persistent params, tags and artifacts; the manual tags from the configuration stay. */
+    public void clearPersistentData() {
+        persistentParams.clear();
+        persistentTags.clear();
+        persistentArtifacts.clear();
+    }
+
+    @Override
+    public void cleanUpRepository() {
+        for (Map.Entry<String, RunTracker> entry : trackers.entrySet()) {
+            call(entry.getKey(), "cleanUpRepository", entry.getValue(), RunTracker::cleanUpRepository);
+        }
+    }
+
+    /**
+     * Every backend's options for the Python script plus {@code tracking_backends}, sorted by key.
+     *
+     * @throws TrackingException when a key breaks the rules or two backends produce the same key
+     */
+    @Override
+    public Map<String, String> getPythonParams() {
+        Map<String, String> merged = new TreeMap<>();
+        Map<String, String> producedBy = new LinkedHashMap<>();
+        merged.put("tracking_backends", String.join(",", trackers.keySet()));
+        producedBy.put("tracking_backends", "MultiBackendTracker");
+        for (Map.Entry<String, RunTracker> entry : trackers.entrySet()) {
+            String backend = entry.getKey();
+            String prefix = backend.toLowerCase(Locale.ROOT) + "_";
+            for (Map.Entry<String, String> option : entry.getValue().getPythonParams().entrySet()) {
+                String key = option.getKey();
+                if (!OPTION_KEY.matcher(key).matches() || !key.startsWith(prefix)) {
+                    throw new TrackingException("backend " + backend + " produced the Python option '" + key
+                            + "'; expected [a-z][a-z0-9_]* starting with '" + prefix + "'");
+                }
+                String previous = producedBy.putIfAbsent(key, backend);
+                if (previous != null) {
+                    throw new TrackingException("the Python option '" + key + "' is produced by both "
+                            + previous + " and " + backend);
+                }
+                merged.put(key, option.getValue());
+            }
+        }
+        return merged;
+    }
+
+    /** Where to find the run, labelled by backend; a failing backend is reported and left out. */
+    @Override
+    public Map<String, String> getRunLocations() {
+        Map<String, String> locations = new LinkedHashMap<>();
+        for (Map.Entry<String, RunTracker> entry : trackers.entrySet()) {
+            call(entry.getKey(), "getRunLocations", entry.getValue(),
+                    tracker -> locations.putAll(tracker.getRunLocations()));
+        }
+        return locations;
+    }
+
+    /** Closes every backend (each ends a run still running as KILLED) and removes staged artifacts. */
+    @Override
+    public void close() {
+        for (Map.Entry<String, RunTracker> entry : trackers.entrySet()) {
+            call(entry.getKey(), "close", entry.getValue(), RunTracker::close);
+        }
+        artifacts.close();
+        runActive = false;
+    }
+
+    private void fanOut(String call, Consumer<RunTracker> action) {
+        for (Map.Entry<String, RunTracker> entry : trackers.entrySet()) {
+            if (!outOfRun.contains(entry.getKey())) {
+                call(entry.getKey(), call, entry.getValue(), action);
+            }
+        }
+    }
+
+    private boolean call(String backend, String call, RunTracker tracker, Consumer<RunTracker> action) {
+        try {
+            action.accept(tracker);
+            return true;
+        } catch (RuntimeException e) {
+            BackendFailure failure = new BackendFailure(backend, call, e);
+            failures.add(failure);
+            // Report a repeated failure (a backend down during a metric loop) once, not per call.
+            String verb = call.contains("(") ? call.substring(0, call.indexOf('(')) : call;
+            if (reported.add(backend + '\n' + verb + '\n' + e.getMessage())) {
+                errors.println("tracking: " + failure
+                        + (call.equals("startNewRun") ? " (left out of this run)" : ""));
+            }
+            return false;
+        }
+    }
 }
