@@ -10,9 +10,11 @@ public final class Secrets {
     /** What a masked value prints as. */
     public static final String MASK = "********";
 
+    // "password" and "secret" anywhere; "token" and "auth" only as whole words, so that
+    // tokenizer_vocab_size and author stay visible.
     private static final Pattern SECRET_KEY = Pattern.compile(
-            "(?i).*(password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credential).*"
-                    + "|(?i)(.*[_.-])?auth([_.-].*)?");
+            "(?i).*(password|passwd|secret|api[_-]?key|access[_-]?key|private[_-]?key|credential).*"
+                    + "|(?i)(.*[_.-])?(token|auth|pwd)([_.-].*)?");
 
     private static final Pattern SECRET_VALUE = Pattern.compile(
             "(?i)(.*(password|passwd|secret|token|api[_-]?key)\\s*[=:].+)"

@@ -1,0 +1,90 @@
+package de.monticore.mlpipelines.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class CheckConfigCommandTest {
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    @TempDir
+    Path tempDir;
+
+    private int run(String... args) {
+        return Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    private String out() {
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    private String err() {
+        return err.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void listsTheEnabledBackendsOfTheExample() {
+        assertEquals(0, run("check-config", "examples/tracking.yaml"));
+        String output = out();
+        assertTrue(output.startsWith("examples/tracking.yaml: OK, 4 backends enabled\n"), output);
+        for (String expected : new String[]{"  STDOUT\n    experiment_name: digits\n",
+                "  MLFLOW\n    experiment_name: digits\n    tracking_uri: sqlite:///mlflow.db\n    clean_up: [FAILED, KILLED]\n",
+                "  CSV\n    dir: runs/csv\n", "  TENSORBOARD\n    log_dir: runs/tb\n",
+                "  param_blacklist: [^_, .*password.*]\n", "  tags: team=vision\n"}) {
+            assertTrue(output.contains(expected), expected + " in " + output);
+        }
+        assertEquals("", err());
+    }
+
+    @Test
+    void masksSecretsAndWarnsAboutLiteralOnes() throws Exception {
+        Path file = Files.writeString(tempDir.resolve("tracking.yaml"),
+                "backends:\n  mlflow:\n    tracking_uri: https://ana:hunter2@mlflow.example.org\n"
+                        + "tags:\n  api_token: tok-123\n");
+        assertEquals(0, run("check-config", file.toString()));
+        assertFalse(out().contains("hunter2"), out());
+        assertFalse(out().contains("tok-123"), out());
+        assertTrue(out().contains("tracking_uri: ********"), out());
+        assertEquals("warning: " + file + ": tags.api_token: holds a literal secret; reference an environment "
+                + "variable instead, e.g. ${API_TOKEN}\n", err());
+    }
+
+    @Test
+    void badInputExitsTwoWithOneMessage() throws Exception {
+        Path file = Files.writeString(tempDir.resolve("tracking.yaml"), "backends:\n  mlflow:\n    clean_up: [DONE]\n");
+        assertEquals(2, run("check-config", file.toString()));
+        assertEquals("mlpipelines: " + file + ": backends.mlflow.clean_up[0]: 'DONE' is not a run status; "
+                + "expected one of RUNNING, SCHEDULED, FINISHED, FAILED, KILLED\n", err());
+        assertEquals("", out());
+    }
+
+    @Test
+    void badUsageExitsTwoWithTheUsage() {
+        assertEquals(2, run("check-config"));
+        assertEquals("mlpipelines check-config: expected exactly one argument, the tracking file\n"
+                + "usage: mlpipelines check-config TRACKING.yaml\n", err());
+    }
+
+    @Test
+    void anUnknownCommandExitsTwoAndListsTheCommands() {
+        assertEquals(2, run("chek-config", "x.yaml"));
+        assertTrue(err().startsWith("mlpipelines: unknown command 'chek-config'; expected one of check-config"), err());
+    }
+
+    @Test
+    void helpListsTheCommands() {
+        assertEquals(0, run("--help"));
+        assertTrue(out().contains("mlpipelines check-config TRACKING.yaml"), out());
+    }
+}
