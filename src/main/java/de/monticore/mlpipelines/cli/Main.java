@@ -19,6 +19,7 @@ public final class Main {
 
     static {
         COMMANDS.put("check-config", new CheckConfigCommand());
+        COMMANDS.put("replay", new ReplayCommand());
     }
 
     private Main() {

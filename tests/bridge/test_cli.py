@@ -1,0 +1,80 @@
+"""The console script runs the Java command line in-process and behaves exactly like the Java launcher."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mlpipelines import bridge
+
+ROOT = Path(__file__).resolve().parents[2]
+JAVA_LAUNCHER = ROOT / "build" / "install" / "mlpipelines" / "bin" / "mlpipelines"
+CONSOLE_SCRIPT = Path(sys.executable).parent / "mlpipelines"
+
+
+def run(command: list[str], **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, **env})
+
+
+@pytest.fixture(scope="module", params=["java-launcher", "console-script"])
+def mlpipelines(request) -> list[str]:
+    executable = JAVA_LAUNCHER if request.param == "java-launcher" else CONSOLE_SCRIPT
+    if not executable.exists():
+        pytest.fail(f"{executable} is missing: run `make setup`")
+    return [str(executable)]
+
+
+def test_check_config_lists_the_backends(mlpipelines):
+    result = run(mlpipelines + ["check-config", "examples/tracking.yaml"])
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0] == "examples/tracking.yaml: OK, 4 backends enabled"
+    assert "  MLFLOW\n    experiment_name: digits\n    tracking_uri: sqlite:///mlflow.db\n" in result.stdout
+    assert result.stderr == ""
+
+
+def test_bad_input_exits_2_with_one_message(mlpipelines, tmp_path):
+    config = tmp_path / "tracking.yaml"
+    config.write_text("backends:\n  wandb: {}\n")
+    result = run(mlpipelines + ["check-config", str(config)])
+    assert result.returncode == 2
+    assert result.stderr == (f"mlpipelines: {config}: backends.wandb: 'wandb' is not a tracking backend; "
+                             "expected one of STDOUT, MLFLOW, CSV, TENSORBOARD\n")
+    assert result.stdout == ""
+
+
+def test_both_front_doors_print_the_same(tmp_path):
+    config = tmp_path / "tracking.yaml"
+    config.write_text("backends:\n  mlflow:\n    clean_up: [DONE]\n")
+    for args in (["check-config", "examples/tracking.yaml"], ["check-config", str(config)], ["nope"], []):
+        java = run([str(JAVA_LAUNCHER)] + args)
+        python = run([str(CONSOLE_SCRIPT)] + args)
+        assert (python.returncode, python.stdout, python.stderr) == (java.returncode, java.stdout, java.stderr), args
+
+
+def test_a_missing_build_names_the_command_that_builds_it(tmp_path):
+    result = run([str(CONSOLE_SCRIPT), "check-config", "examples/tracking.yaml"],
+                 MLPIPELINES_CLASSPATH=str(tmp_path / "missing.jar"))
+    assert result.returncode == 2
+    assert result.stderr == f"mlpipelines: $MLPIPELINES_CLASSPATH names files that do not exist: {tmp_path / 'missing.jar'}\n"
+
+
+def test_no_build_at_all_says_how_to_build(monkeypatch, tmp_path):
+    monkeypatch.delenv(bridge.CLASSPATH_VARIABLE, raising=False)
+    monkeypatch.setattr(bridge, "project_root", lambda: tmp_path)
+    with pytest.raises(bridge.BridgeError, match=r"the Java generator is not built: .* run `make setup"):
+        bridge.classpath()
+
+
+def test_java_config_errors_become_python_config_errors(tmp_path):
+    config = tmp_path / "tracking.yaml"
+    config.write_text("backends:\n  csv:\n    dir: [a, b]\n")
+    with pytest.raises(bridge.ConfigError) as raised:
+        bridge.load_tracking_config(config)
+    assert raised.value.key_path == "backends.csv.dir"
+    assert raised.value.problem == "expected a string, got a list"
+    assert str(raised.value) == f"{config}: backends.csv.dir: expected a string, got a list"
