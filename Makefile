@@ -12,6 +12,7 @@ DEBIAN_JARS := /usr/share/java/snakeyaml.jar /usr/share/java/freemarker.jar \
                /usr/share/java/jackson-databind.jar /usr/share/java/junit-platform-console-standalone.jar
 GRADLE      := gradle --quiet $(if $(wildcard $(DEBIAN_JARS)),--offline,)
 LAUNCHER    := build/install/mlpipelines/bin/mlpipelines
+GRADLE_TEST := $(GRADLE) -Ppython=$(abspath $(PYTHON))
 SUDO        := $(if $(filter 0,$(shell id -u)),,sudo)
 
 export MLPIPELINES_PYTHON := $(abspath $(PYTHON))
@@ -50,7 +51,7 @@ demo: setup
 
 test: setup
 	@echo "== JUnit (gradle check)"
-	@set -o pipefail; $(GRADLE) check 2>&1 | grep -v -E '^(openjdk|OpenJDK)'
+	@set -o pipefail; $(GRADLE_TEST) check 2>&1 | grep -v -E '^(openjdk|OpenJDK)'
 	@echo "== pytest"
 	@$(PYTHON) -m pytest -q tests
 
