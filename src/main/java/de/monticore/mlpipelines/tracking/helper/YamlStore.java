@@ -6,7 +6,10 @@ import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
 import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.nodes.NodeId;
+import org.yaml.snakeyaml.nodes.Tag;
 import org.yaml.snakeyaml.representer.Representer;
+import org.yaml.snakeyaml.resolver.Resolver;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -17,14 +20,16 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * Small YAML files of a run directory ({@code params.yaml}, {@code tags.yaml}, {@code run.yaml})
  * that both halves of a backend read and write. Reading uses SnakeYAML in safe mode; writing goes
  * to a temporary file in the same directory that is then renamed over the target, so a reader
  * (in any process) sees the old or the new file, never half of one. Files are block-style YAML;
- * a string that YAML would read as something else ({@code "1.0"}, {@code "yes"}, {@code "null"})
- * is quoted, so it reads back as a string in SnakeYAML and in PyYAML alike.
+ * strings are plain only when they are simple words that both SnakeYAML and PyYAML read as strings;
+ * everything else ({@code "1.0"}, {@code "yes"}, {@code "null"}, {@code "="}, text with
+ * punctuation or line breaks) is double-quoted, so it reads back as the same string in both.
  */
 public final class YamlStore {
     /** Serializes read-merge-write cycles within this JVM; other processes may still interleave. */
@@ -121,6 +126,28 @@ public final class YamlStore {
         LoaderOptions loader = new LoaderOptions();
         loader.setAllowDuplicateKeys(false);
         loader.setMaxAliasesForCollections(50);
-        return new Yaml(new SafeConstructor(loader), new Representer(dumper), dumper, loader);
+        return new Yaml(new SafeConstructor(loader), new StringQuotingRepresenter(dumper), dumper, loader);
+    }
+
+    /**
+     * Quotes every string that is not obviously a plain word. SnakeYAML alone quotes only what
+     * its own resolver would misread, and PyYAML resolves a few more plain scalars ({@code =} as
+     * the "value" type, which {@code yaml.safe_load} rejects; {@code .5_} as a float).
+     */
+    private static final class StringQuotingRepresenter extends Representer {
+        /** Starts with a letter, so no number, timestamp, merge key, "=" or indicator character. */
+        private static final Pattern SIMPLE_WORDS = Pattern.compile("[A-Za-z][A-Za-z0-9_./+-]*( [A-Za-z0-9_./+-]+)*");
+        private static final Resolver RESOLVER = new Resolver();
+
+        StringQuotingRepresenter(DumperOptions options) {
+            super(options);
+            representers.put(String.class, data -> {
+                String text = (String) data;
+                boolean plain = SIMPLE_WORDS.matcher(text).matches()
+                        && Tag.STR.equals(RESOLVER.resolve(NodeId.scalar, text, true));
+                return representScalar(Tag.STR, text,
+                        plain ? DumperOptions.ScalarStyle.PLAIN : DumperOptions.ScalarStyle.DOUBLE_QUOTED);
+            });
+        }
     }
 }
