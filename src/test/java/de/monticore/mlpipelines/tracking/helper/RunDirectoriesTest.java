@@ -72,6 +72,65 @@ class RunDirectoriesTest {
         assertEquals(threads * claimsPerThread, RunDirectories.highestRunNumber(temp, "test"));
     }
 
+    /**
+     * A Python process claims runs with the same rule (os.mkdir, retry on FileExistsError) while
+     * Java threads claim in the same directory: every run goes to exactly one claimant.
+     */
+    @Test
+    void javaAndAnotherProcessNeverClaimTheSameRun() throws Exception {
+        String claimer = String.join("\n",
+                "import os, re, sys",
+                "parent, count = sys.argv[1], int(sys.argv[2])",
+                "print('ready', flush=True)",
+                "sys.stdin.readline()",
+                "for _ in range(count):",
+                "    while True:",
+                "        numbers = [int(m.group(1)) for m in (re.fullmatch(r'run_([0-9]{1,9})', n) for n in os.listdir(parent)) if m]",
+                "        name = 'run_%d' % (max(numbers, default=0) + 1)",
+                "        try:",
+                "            os.mkdir(os.path.join(parent, name))",
+                "            print(name, flush=True)",
+                "            break",
+                "        except FileExistsError:",
+                "            pass");
+        int perClaimant = 25;
+        Process python = new ProcessBuilder(PythonEnvironment.interpreter(), "-c", claimer, temp.toString(),
+                String.valueOf(perClaimant)).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        var pythonOut = new java.io.BufferedReader(new java.io.InputStreamReader(python.getInputStream()));
+        assertEquals("ready", pythonOut.readLine());
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        CountDownLatch start = new CountDownLatch(1);
+        List<Future<List<Path>>> javaClaims = new ArrayList<>();
+        for (int t = 0; t < 2; t++) {
+            javaClaims.add(pool.submit(() -> {
+                start.await();
+                List<Path> claimed = new ArrayList<>();
+                for (int i = 0; i < perClaimant; i++) {
+                    claimed.add(RunDirectories.claimNext(temp, "backends.csv.dir"));
+                }
+                return claimed;
+            }));
+        }
+        python.getOutputStream().write('\n');
+        python.getOutputStream().flush();
+        start.countDown();
+        Set<String> all = new HashSet<>();
+        for (Future<List<Path>> claims : javaClaims) {
+            for (Path run : claims.get()) {
+                assertTrue(all.add(run.getFileName().toString()), run.toString());
+            }
+        }
+        pool.shutdown();
+        for (int i = 0; i < perClaimant; i++) {
+            String name = pythonOut.readLine();
+            assertTrue(all.add(name), () -> name + " was claimed twice");
+        }
+        assertTrue(python.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
+        assertEquals(0, python.exitValue());
+        assertEquals(3 * perClaimant, all.size());
+        assertEquals(3 * perClaimant, RunDirectories.highestRunNumber(temp, "test"));
+    }
+
     @Test
     void rejectsAFileWhereTheDirectoryBelongs() throws Exception {
         Path file = Files.createFile(temp.resolve("not-a-dir"));
