@@ -1,6 +1,7 @@
 package de.monticore.mlpipelines.generator;
 
 import java.math.BigDecimal;
+import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -93,8 +94,7 @@ public final class PythonLiterals {
         if (value == 0) {
             return (1 / value < 0) ? "-0.0" : "0.0";
         }
-        // Double.toString gives the short round-tripping digits; Python picks the notation by exponent.
-        BigDecimal decimal = new BigDecimal(Double.toString(value)).stripTrailingZeros();
+        BigDecimal decimal = shortestRoundTrip(value);
         String digits = decimal.unscaledValue().abs().toString();
         int exponent = digits.length() - 1 - decimal.scale();
         String sign = value < 0 ? "-" : "";
@@ -104,6 +104,20 @@ public final class PythonLiterals {
         }
         String mantissa = digits.length() == 1 ? digits : digits.charAt(0) + "." + digits.substring(1);
         return sign + mantissa + "e" + (exponent < 0 ? "-" : "+") + String.format("%02d", Math.abs(exponent));
+    }
+
+    /**
+     * The value with the fewest significant digits that reads back as the same double, correctly
+     * rounded, as Python's repr chooses it (Java 17's Double.toString is not always the shortest).
+     */
+    private static BigDecimal shortestRoundTrip(double value) {
+        for (int digits = 1; digits < 17; digits++) {
+            String candidate = String.format(Locale.ROOT, "%." + (digits - 1) + "e", value);
+            if (Double.parseDouble(candidate) == value) {
+                return new BigDecimal(candidate).stripTrailingZeros();
+            }
+        }
+        return new BigDecimal(String.format(Locale.ROOT, "%.16e", value)).stripTrailingZeros();
     }
 
     /** A list of integers as a Python list literal: {@code [64, 32]}. */
