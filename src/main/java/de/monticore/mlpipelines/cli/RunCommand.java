@@ -49,19 +49,21 @@ final class RunCommand implements Command {
 
         RunTracker tracker = TrackerFactory.createTracker(tracking);
         TrainingJob job = new TrainingJob(generated.script(), arguments.experiment(), experiment.hyperparameters());
-        LaunchResult result = new TrainingLauncher(PythonEnvironment.interpreter(), out, err).launch(tracker, job);
-
-        out.println();
-        out.println("== summary");
-        result.summary(experiment.name(), arguments.experiment().toString(), generated.script().toString())
-                .forEach(out::println);
-        out.println("time:       " + seconds(generationStart - start) + " config, "
-                + seconds(generationEnd - generationStart) + " generation, "
-                + seconds(result.setup().toNanos()) + " run setup, "
-                + seconds(result.training().toNanos()) + " training, "
-                + seconds(result.finishing().toNanos()) + " end/clean-up/close");
-        out.flush();
-        return result.commandExitCode();
+        // Closed after the summary: an interrupted launcher still prints it before the JVM exits.
+        try (TrainingLauncher launcher = new TrainingLauncher(PythonEnvironment.interpreter(), out, err)) {
+            LaunchResult result = launcher.launch(tracker, job);
+            out.println();
+            out.println("== summary");
+            result.summary(experiment.name(), arguments.experiment().toString(), generated.script().toString())
+                    .forEach(out::println);
+            out.println("time:       " + seconds(generationStart - start) + " config, "
+                    + seconds(generationEnd - generationStart) + " generation, "
+                    + seconds(result.setup().toNanos()) + " run setup, "
+                    + seconds(result.training().toNanos()) + " training, "
+                    + seconds(result.finishing().toNanos()) + " end/clean-up/close");
+            out.flush();
+            return result.commandExitCode();
+        }
     }
 
     private static String seconds(long nanos) {

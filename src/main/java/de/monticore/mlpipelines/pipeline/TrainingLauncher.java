@@ -44,10 +44,18 @@ import java.util.stream.Stream;
  * SIGHUP or SIGQUIT (someone stopped it) → KILLED; killed by SIGKILL → FAILED, because the usual
  * sender is the kernel's out-of-memory killer; killed by another signal (SIGSEGV, SIGABRT, …) →
  * FAILED. {@link #stop()} (called by the shutdown hook on Ctrl-C or SIGTERM of the launcher) stops
- * the script and ends the run KILLED. No path leaves the run RUNNING: failures of the tracking
+ * the script and ends the run KILLED; the launcher's own exit code is then the JVM's, 130 after
+ * Ctrl-C (SIGINT) and 143 after SIGTERM. No path leaves the run RUNNING: failures of the tracking
  * backends themselves end it FAILED.
+ *
+ * <pre>{@code
+ * try (TrainingLauncher launcher = new TrainingLauncher(PythonEnvironment.interpreter(), System.out, System.err)) {
+ *     LaunchResult result = launcher.launch(TrackerFactory.createTracker(config), job);
+ *     result.summary(...).forEach(System.out::println);
+ * }
+ * }</pre>
  */
-public final class TrainingLauncher {
+public final class TrainingLauncher implements AutoCloseable {
     /** Set in the script's environment: the params are logged, the script need not log them again. */
     public static final String PARAMS_LOGGED_VARIABLE = "MLPIPELINES_PARAMS_LOGGED";
     /** The tag that says why a run did not finish. */
@@ -66,7 +74,11 @@ public final class TrainingLauncher {
     private final PrintStream err;
     private final Duration interruptGrace;
     private final Object lock = new Object();
-    private final CountDownLatch finished = new CountDownLatch(1);
+    private final CountDownLatch runEnded = new CountDownLatch(1);
+    private final CountDownLatch closed = new CountDownLatch(1);
+    private final Thread shutdownHook = new Thread(this::stopAndAwaitEnd, "mlpipelines-stop-training");
+    private volatile boolean hooked;
+    private boolean launched;
     private boolean stopRequested;
     private Process process;
 
@@ -90,20 +102,22 @@ public final class TrainingLauncher {
 
     /**
      * Runs the job in a new run of {@code tracker} and returns how it ended. The launcher owns the
-     * tracker from here on: it is closed when this returns. A JVM shutdown (Ctrl-C, SIGTERM) while
-     * this runs stops the script and waits until the run is ended KILLED and the tracker closed.
-     * One launcher runs one job.
+     * tracker from here on: it is closed when this returns. From the start of this call until
+     * {@link #close()}, a JVM shutdown (Ctrl-C, SIGTERM) stops the script and waits until the run is
+     * ended KILLED, the tracker closed and the caller has closed this launcher (so that a summary
+     * printed in between is not cut off). One launcher runs one job.
      *
      * @throws IllegalStateException when called a second time
      */
     public LaunchResult launch(RunTracker tracker, TrainingJob job) {
-        if (finished.getCount() == 0) {
-            throw new IllegalStateException("a TrainingLauncher runs one job");
+        synchronized (lock) {
+            if (launched) {
+                throw new IllegalStateException("a TrainingLauncher runs one job");
+            }
+            launched = true;
         }
-        Thread hook = new Thread(this::stopAndAwaitEnd, "mlpipelines-stop-training");
-        boolean hooked = false;
         try {
-            Runtime.getRuntime().addShutdownHook(hook);
+            Runtime.getRuntime().addShutdownHook(shutdownHook);
             hooked = true;
         } catch (IllegalStateException shuttingDown) {
             stop();
@@ -111,13 +125,23 @@ public final class TrainingLauncher {
         try {
             return runTracked(tracker, job);
         } finally {
-            finished.countDown();
-            if (hooked) {
-                try {
-                    Runtime.getRuntime().removeShutdownHook(hook);
-                } catch (IllegalStateException shuttingDown) {
-                    // The hook is running or about to; it returns as soon as it sees `finished`.
-                }
+            runEnded.countDown();
+        }
+    }
+
+    /**
+     * Releases the shutdown hook; a shutdown already in progress may complete from here. Call it
+     * after {@link #launch} and whatever output should still appear after an interrupt.
+     */
+    @Override
+    public void close() {
+        closed.countDown();
+        if (hooked) {
+            hooked = false;
+            try {
+                Runtime.getRuntime().removeShutdownHook(shutdownHook);
+            } catch (IllegalStateException shuttingDown) {
+                // The hook is running; it returns now that `closed` is released.
             }
         }
     }
@@ -155,7 +179,9 @@ public final class TrainingLauncher {
         stop();
         try {
             // The launching thread ends the run and closes the trackers; the JVM must not exit before.
-            finished.await(60, TimeUnit.SECONDS);
+            if (runEnded.await(60, TimeUnit.SECONDS)) {
+                closed.await(10, TimeUnit.SECONDS);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -191,11 +217,10 @@ public final class TrainingLauncher {
             trainingEnd = System.nanoTime();
             if (exitCode == null) {
                 status = RunStatus.KILLED;
-                failureReason = "interrupted before the training started";
+                failureReason = "launcher interrupted (Ctrl-C or SIGTERM) before the training started";
             } else if (stopRequested()) {
                 status = RunStatus.KILLED;
-                failureReason = "interrupted: the launcher was stopped (Ctrl-C or SIGTERM); training exited with "
-                        + describeExit(exitCode);
+                failureReason = "launcher interrupted (Ctrl-C or SIGTERM); training stopped: " + describeExit(exitCode);
             } else {
                 status = statusOf(exitCode);
                 failureReason = status == RunStatus.FINISHED ? null : describeExit(exitCode);

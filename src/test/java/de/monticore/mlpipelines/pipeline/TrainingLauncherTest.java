@@ -31,9 +31,21 @@ class TrainingLauncherTest {
     private final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
     private final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
 
+    private final List<TrainingLauncher> launchers = new java.util.ArrayList<>();
+
+    @org.junit.jupiter.api.AfterEach
+    void closeLaunchers() {
+        launchers.forEach(TrainingLauncher::close);
+    }
+
     private TrainingLauncher launcher(Duration grace) {
-        return new TrainingLauncher(StdOutOnlyRuntime.python(), new PrintStream(stdout, true, StandardCharsets.UTF_8),
-                new PrintStream(stderr, true, StandardCharsets.UTF_8), grace);
+        return track(new TrainingLauncher(StdOutOnlyRuntime.python(), new PrintStream(stdout, true, StandardCharsets.UTF_8),
+                new PrintStream(stderr, true, StandardCharsets.UTF_8), grace));
+    }
+
+    private TrainingLauncher track(TrainingLauncher launcher) {
+        launchers.add(launcher);
+        return launcher;
     }
 
     private TrainingJob job(String python) throws IOException {
@@ -164,7 +176,8 @@ class TrainingLauncherTest {
         assertEquals(RunStatus.KILLED, result.status());
         assertEquals(130, result.commandExitCode());
         assertEquals("metrics flushed", Files.readString(flushed), "SIGINT first, so the script can flush");
-        assertTrue(tracker.tags.get("failure_reason").startsWith("interrupted: the launcher was stopped"),
+        assertTrue(tracker.tags.get("failure_reason").equals(
+                "launcher interrupted (Ctrl-C or SIGTERM); training stopped: killed by signal 2 (SIGINT)"),
                 tracker.tags.toString());
         assertEquals(RunStatus.KILLED, tracker.endStatus);
         assertEquals(CLOSING_CALLS, tracker.calls.subList(tracker.calls.size() - 4, tracker.calls.size()));
@@ -251,8 +264,8 @@ class TrainingLauncherTest {
     @Test
     void aMissingInterpreterFailsTheRun() throws IOException {
         RecordingTracker tracker = new RecordingTracker(Map.of());
-        TrainingLauncher launcher = new TrainingLauncher(temp.resolve("no-python").toString(),
-                new PrintStream(stdout, true), new PrintStream(stderr, true));
+        TrainingLauncher launcher = track(new TrainingLauncher(temp.resolve("no-python").toString(),
+                new PrintStream(stdout, true), new PrintStream(stderr, true)));
         LaunchResult result = launcher.launch(tracker, job("pass\n"));
         assertEquals(RunStatus.FAILED, result.status());
         assertTrue(result.failureReason().startsWith("could not start " + temp.resolve("no-python")),
@@ -272,6 +285,14 @@ class TrainingLauncherTest {
         assertEquals(RunStatus.FAILED, TrainingLauncher.statusOf(139));
         assertEquals("killed by signal 11 (SIGSEGV)", TrainingLauncher.describeExit(139));
         assertEquals("exit code 255", TrainingLauncher.describeExit(255));
+    }
+
+    @Test
+    void aLauncherRunsOneJob() throws IOException {
+        TrainingLauncher launcher = launcher(Duration.ofSeconds(1));
+        launcher.launch(new RecordingTracker(Map.of()), job("pass\n"));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> launcher.launch(new RecordingTracker(Map.of()), job("pass\n")));
     }
 
     @Test
