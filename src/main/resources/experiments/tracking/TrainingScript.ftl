@@ -30,7 +30,6 @@ PARAMS_LOGGED_VARIABLE = "MLPIPELINES_PARAMS_LOGGED"
 
 <#include "NumpyNetwork.ftl">
 
-
 def parse_args(argv=None):
     """Parses the training options and every registered tracking backend's options."""
     parser = build_parser()
@@ -38,7 +37,7 @@ def parse_args(argv=None):
     training = parser.add_argument_group("training", "defaults from " + EXPERIMENT_FILE)
 <#list options as option>
     training.add_argument("--${option.name}", type=${option.type}, default=${option.default},<#if option.choices??> choices=${option.choices},</#if>
-                          help=${option.help} + " (default: %(default)s)")
+                          help=${option.help})
 </#list>
     # Runs started by this script on its own are filed under the experiment's name.
     parser.set_defaults(stdout_experiment_name=EXPERIMENT_NAME, mlflow_experiment_name=EXPERIMENT_NAME)

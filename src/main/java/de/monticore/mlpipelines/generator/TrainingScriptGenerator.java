@@ -158,9 +158,14 @@ public final class TrainingScriptGenerator {
         return model;
     }
 
-    /** One {@code --name} option of the script; every field is Python source. */
+    /**
+     * One {@code --name} option of the script; every field is Python source, {@code help} a
+     * double-quoted literal from {@link PythonLiterals#string} that gets the default appended.
+     */
     record TrainingOption(String name, String type, String defaultValue, String choices, String help) {
         TrainingOption {
+            // argparse expands %(default)s in help texts.
+            help = help.substring(0, help.length() - 1) + " (default: %(default)s)\"";
             PythonLiterals.identifier(name);
             PythonLiterals.identifier(type);
             for (String prefix : reservedOptionPrefixes()) {
