@@ -47,7 +47,7 @@ java-build: system-packages
 	@test -x $(LAUNCHER) || { echo "Gradle build failed: $(LAUNCHER) is missing" >&2; exit 1; }
 
 demo: setup
-	$(LAUNCHER) check-config examples/tracking.yaml
+	$(LAUNCHER) run examples/digits.yaml --tracking examples/tracking.yaml
 
 test: setup
 	@echo "== JUnit (gradle check)"

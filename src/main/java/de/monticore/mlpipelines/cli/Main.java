@@ -18,6 +18,8 @@ public final class Main {
     private static final Map<String, Command> COMMANDS = new LinkedHashMap<>();
 
     static {
+        COMMANDS.put("run", new RunCommand());
+        COMMANDS.put("generate", new GenerateCommand());
         COMMANDS.put("check-config", new CheckConfigCommand());
         COMMANDS.put("replay", new ReplayCommand());
     }

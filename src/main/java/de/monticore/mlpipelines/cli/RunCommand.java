@@ -1,0 +1,72 @@
+package de.monticore.mlpipelines.cli;
+
+import de.monticore.mlpipelines.generator.ExperimentLoader;
+import de.monticore.mlpipelines.generator.ExperimentSpec;
+import de.monticore.mlpipelines.generator.GeneratedExperiment;
+import de.monticore.mlpipelines.generator.GenerationException;
+import de.monticore.mlpipelines.generator.TrainingScriptGenerator;
+import de.monticore.mlpipelines.pipeline.LaunchResult;
+import de.monticore.mlpipelines.pipeline.TrainingJob;
+import de.monticore.mlpipelines.pipeline.TrainingLauncher;
+import de.monticore.mlpipelines.tracking.TrackerFactory;
+import de.monticore.mlpipelines.tracking.config.TrackingConfig;
+import de.monticore.mlpipelines.tracking.helper.PythonEnvironment;
+import de.monticore.mlpipelines.tracking.tracker.RunTracker;
+
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * {@code mlpipelines run EXPERIMENT.yaml [--tracking TRACKING.yaml] [--out DIR]}: generates the
+ * training script, runs it as a tracked run (see {@link TrainingLauncher}) and prints a summary.
+ * Exit code 0 when the run FINISHED, 1 when it FAILED, 130 when it was KILLED, 2 for bad input
+ * (nothing is started then).
+ */
+final class RunCommand implements Command {
+    @Override
+    public String usage() {
+        return "run EXPERIMENT.yaml [--tracking TRACKING.yaml] [--out DIR]";
+    }
+
+    @Override
+    public int run(List<String> args, PrintStream out, PrintStream err) {
+        long start = System.nanoTime();
+        GenerateCommand.Arguments arguments = GenerateCommand.Arguments.parse(args);
+        ExperimentSpec experiment = new ExperimentLoader().load(arguments.experiment());
+        TrackingConfig tracking = arguments.loadTracking();
+        tracking.warnings().forEach(warning -> err.println("warning: " + warning));
+        long generationStart = System.nanoTime();
+        GeneratedExperiment generated;
+        try {
+            generated = new TrainingScriptGenerator().generate(experiment, arguments.out());
+        } catch (GenerationException e) {
+            err.println("mlpipelines: " + e.getMessage());
+            return BAD_INPUT;
+        }
+        long generationEnd = System.nanoTime();
+        out.println("generated " + generated.script());
+
+        RunTracker tracker = TrackerFactory.createTracker(tracking);
+        TrainingJob job = new TrainingJob(generated.script(), arguments.experiment(), experiment.hyperparameters());
+        // Closed after the summary: an interrupted launcher still prints it before the JVM exits.
+        try (TrainingLauncher launcher = new TrainingLauncher(PythonEnvironment.interpreter(), out, err)) {
+            LaunchResult result = launcher.launch(tracker, job);
+            out.println();
+            out.println("== summary");
+            result.summary(experiment.name(), arguments.experiment().toString(), generated.script().toString())
+                    .forEach(out::println);
+            out.println("time:       " + seconds(generationStart - start) + " config, "
+                    + seconds(generationEnd - generationStart) + " generation, "
+                    + seconds(result.setup().toNanos()) + " run setup, "
+                    + seconds(result.training().toNanos()) + " training, "
+                    + seconds(result.finishing().toNanos()) + " end/clean-up/close");
+            out.flush();
+            return result.commandExitCode();
+        }
+    }
+
+    private static String seconds(long nanos) {
+        return String.format(java.util.Locale.ROOT, "%.2f s", Duration.ofNanos(nanos).toMillis() / 1000.0);
+    }
+}

@@ -1,0 +1,211 @@
+package de.monticore.mlpipelines.generator;
+
+import de.monticore.mlpipelines.generator.ExperimentSpec.Activation;
+import de.monticore.mlpipelines.generator.ExperimentSpec.Dataset;
+import de.monticore.mlpipelines.generator.ExperimentSpec.Model;
+import de.monticore.mlpipelines.generator.ExperimentSpec.ModelType;
+import de.monticore.mlpipelines.generator.ExperimentSpec.Training;
+import de.monticore.mlpipelines.tracking.config.ConfigSection;
+import de.monticore.mlpipelines.tracking.config.TrackingConfigException;
+import de.monticore.mlpipelines.tracking.config.YamlFile;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * Reads and validates experiment.yaml into an {@link ExperimentSpec}, with the same YAML reader and
+ * the same errors as tracking.yaml: every {@link TrackingConfigException} names the file, the key
+ * path and what was expected ({@code digits.yaml: training.epochs: 'ten' is not a whole number;
+ * expected an integer from 1 to 100000}).
+ *
+ * <pre>{@code
+ * name: digits
+ * model:
+ *   type: mlp                 # softmax_regression | mlp
+ *   hidden_sizes: [64, 32]    # mlp only
+ *   activation: relu          # mlp only: relu | tanh | sigmoid
+ * dataset: digits
+ * training:
+ *   epochs: 3
+ *   batch_size: 32
+ *   learning_rate: 0.1
+ *   seed: 42
+ *   validation_split: 0.2     # optional, default 0.2
+ * }</pre>
+ */
+public final class ExperimentLoader {
+    private static final Set<String> TOP_LEVEL_KEYS = Set.of("name", "model", "dataset", "training");
+    private static final Set<String> MLP_KEYS = Set.of("type", "hidden_sizes", "activation");
+    private static final Set<String> SOFTMAX_KEYS = Set.of("type");
+    private static final Set<String> TRAINING_KEYS =
+            Set.of("epochs", "batch_size", "learning_rate", "seed", "validation_split");
+    private static final int MAX_SIZE = 100_000;
+    private static final int MAX_NAME_LENGTH = 250;
+
+    private final Function<String, String> environment;
+
+    /** A loader resolving {@code ${ENV_VAR}} references with the given lookup (null when unset). */
+    public ExperimentLoader(Function<String, String> environment) {
+        this.environment = environment;
+    }
+
+    /** A loader resolving {@code ${ENV_VAR}} references from the process environment. */
+    public ExperimentLoader() {
+        this(System::getenv);
+    }
+
+    /**
+     * Reads and validates an experiment file.
+     *
+     * @throws TrackingConfigException naming the file, key path and what was expected
+     */
+    public ExperimentSpec load(Path file) {
+        return validate(YamlFile.read(file, environment));
+    }
+
+    /** Validates YAML text; {@code name} stands for the file in messages. */
+    public ExperimentSpec parse(String yaml, String name) {
+        return validate(YamlFile.parse(yaml, name, environment));
+    }
+
+    private ExperimentSpec validate(ConfigSection top) {
+        top.rejectUnknownKeys(TOP_LEVEL_KEYS);
+        String name = top.requireString("name");
+        if (name.length() > MAX_NAME_LENGTH) {
+            throw top.error("name", "is " + name.length() + " characters long; expected at most " + MAX_NAME_LENGTH);
+        }
+        if (!isWellFormed(name)) {
+            throw top.error("name", "holds an unpaired surrogate; expected valid Unicode text");
+        }
+        if (!top.has("model")) {
+            throw top.error("model", "missing; expected a mapping with type (" + choices(ModelType.values()) + ")");
+        }
+        Model model = model(top.section("model"));
+        Dataset dataset = choice(top, "dataset", Dataset.values(), "a data set");
+        if (!top.has("training")) {
+            throw top.error("training", "missing; expected a mapping with epochs, batch_size, learning_rate, seed");
+        }
+        Training training = training(top.section("training"));
+        return new ExperimentSpec(name, top.file(), model, dataset, training);
+    }
+
+    private static Model model(ConfigSection section) {
+        ModelType type = choice(section, "type", ModelType.values(), "a model type");
+        if (type == ModelType.SOFTMAX_REGRESSION) {
+            for (String key : section.keys()) {
+                if (MLP_KEYS.contains(key) && !SOFTMAX_KEYS.contains(key)) {
+                    throw section.error(key, "only applies to type mlp; a softmax_regression has no hidden layers");
+                }
+            }
+            section.rejectUnknownKeys(SOFTMAX_KEYS);
+            return new Model(type, List.of(), null);
+        }
+        section.rejectUnknownKeys(MLP_KEYS);
+        if (!section.has("hidden_sizes")) {
+            throw section.error("hidden_sizes", "missing; expected a list of layer widths, e.g. [64, 32]");
+        }
+        List<String> sizes = section.stringList("hidden_sizes");
+        if (sizes.isEmpty()) {
+            throw section.error("hidden_sizes", "is empty; expected at least one layer width for an mlp "
+                    + "(use type softmax_regression for none)");
+        }
+        List<Integer> hiddenSizes = new ArrayList<>();
+        for (int i = 0; i < sizes.size(); i++) {
+            hiddenSizes.add((int) wholeNumber(section, "hidden_sizes[" + i + "]", sizes.get(i), 1, MAX_SIZE));
+        }
+        Activation activation = choice(section, "activation", Activation.values(), "an activation");
+        return new Model(type, hiddenSizes, activation);
+    }
+
+    private static Training training(ConfigSection section) {
+        section.rejectUnknownKeys(TRAINING_KEYS);
+        int epochs = (int) wholeNumber(section, "epochs", required(section, "epochs"), 1, MAX_SIZE);
+        int batchSize = (int) wholeNumber(section, "batch_size", required(section, "batch_size"), 1, MAX_SIZE);
+        double learningRate = decimal(section, "learning_rate", required(section, "learning_rate"));
+        if (!(learningRate > 0)) {
+            throw section.error("learning_rate", "is " + learningRate + "; expected a number greater than 0");
+        }
+        long seed = wholeNumber(section, "seed", required(section, "seed"), 0, 0xFFFF_FFFFL);
+        double validationSplit = decimal(section, "validation_split", section.string("validation_split", "0.2"));
+        if (!(validationSplit >= 0 && validationSplit < 1)) {
+            throw section.error("validation_split", "is " + validationSplit
+                    + "; expected a fraction from 0 (no validation) up to, not including, 1");
+        }
+        return new Training(epochs, batchSize, learningRate, seed, validationSplit);
+    }
+
+    private static String required(ConfigSection section, String key) {
+        String value = section.string(key, null);
+        if (value == null) {
+            throw section.error(key, "missing; expected a number");
+        }
+        return value;
+    }
+
+    private static long wholeNumber(ConfigSection section, String key, String text, long min, long max) {
+        long value;
+        try {
+            value = Long.parseLong(text.trim());
+        } catch (NumberFormatException e) {
+            throw section.error(key, "'" + text + "' is not a whole number; expected an integer from "
+                    + min + " to " + max);
+        }
+        if (value < min || value > max) {
+            throw section.error(key, value + " is out of range; expected an integer from " + min + " to " + max);
+        }
+        return value;
+    }
+
+    private static double decimal(ConfigSection section, String key, String text) {
+        double value;
+        try {
+            value = Double.parseDouble(text.trim());
+        } catch (NumberFormatException e) {
+            throw section.error(key, "'" + text + "' is not a number; expected a decimal number such as 0.1");
+        }
+        // Double.parseDouble also reads "NaN", "Infinity" and hex floats; only plain finite numbers are meant.
+        if (!Double.isFinite(value) || text.trim().matches("(?i).*[xp].*")) {
+            throw section.error(key, "'" + text + "' is not a finite decimal number; expected e.g. 0.1");
+        }
+        return value;
+    }
+
+    private static <E extends Enum<E>> E choice(ConfigSection section, String key, E[] values, String what) {
+        String text = section.string(key, null);
+        if (text == null) {
+            throw section.error(key, "missing; expected one of " + choices(values));
+        }
+        for (E value : values) {
+            if (value.name().equalsIgnoreCase(text.trim())) {
+                return value;
+            }
+        }
+        throw section.error(key, "'" + text + "' is not " + what + "; expected one of " + choices(values));
+    }
+
+    private static String choices(Enum<?>[] values) {
+        return Arrays.stream(values).map(value -> value.name().toLowerCase(Locale.ROOT))
+                .collect(Collectors.joining(", "));
+    }
+
+    private static boolean isWellFormed(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (Character.isHighSurrogate(c)) {
+                if (i + 1 >= text.length() || !Character.isLowSurrogate(text.charAt(i + 1))) {
+                    return false;
+                }
+                i++;
+            } else if (Character.isLowSurrogate(c)) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

@@ -1,0 +1,264 @@
+package de.monticore.mlpipelines.generator;
+
+import de.monticore.mlpipelines.generator.ExperimentSpec.Activation;
+import de.monticore.mlpipelines.generator.ExperimentSpec.ModelType;
+import de.monticore.mlpipelines.tracking.TrackingBackends;
+import freemarker.cache.ClassTemplateLoader;
+import freemarker.cache.TemplateLoader;
+import freemarker.core.PlainTextOutputFormat;
+import freemarker.core.TemplateClassResolver;
+import freemarker.template.Configuration;
+import freemarker.template.SimpleObjectWrapper;
+import freemarker.template.TemplateException;
+import freemarker.template.TemplateExceptionHandler;
+
+import java.io.IOException;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * Turns an {@link ExperimentSpec} into a directory that trains it:
+ *
+ * <pre>
+ * &lt;out&gt;/&lt;experiment&gt;/train.py               the training script (FreeMarker, templates in
+ *                                            experiments/tracking/ on the class path)
+ * &lt;out&gt;/&lt;experiment&gt;/requirements.txt
+ * &lt;out&gt;/&lt;experiment&gt;/mlpipelines/__init__.py
+ * &lt;out&gt;/&lt;experiment&gt;/mlpipelines/tracking/   byte-identical copy of the Python tracking runtime
+ * </pre>
+ *
+ * <p>The templates only paste text this class prepared: every value from the description passes
+ * through {@link PythonLiterals} (strings become escaped literals, numbers Python literals, option
+ * names checked identifiers). FreeMarker is locked down: no {@code ?new}, no {@code ?api}, only plain
+ * strings, lists and maps in the data model. The directory is written beside its final place and
+ * moved there at the end, so a failure leaves the previous output (or nothing) rather than half a
+ * script.
+ */
+public final class TrainingScriptGenerator {
+    /** Shown in the generated files. */
+    public static final String VERSION = "0.1.0";
+
+    /** Python packages the generated directory needs, with why; turned into requirements.txt. */
+    static final List<String> REQUIREMENTS = List.of(
+            "numpy>=1.24              # the model and its training",
+            "scikit-learn>=1.3        # the digits data set",
+            "argparse-dataclass>=2.0  # tracking options",
+            "pyyaml>=6.0              # CSV backend: params.yaml, tags.yaml",
+            "mlflow>=2.12             # MLFLOW backend",
+            "tensorboardX>=2.6        # TENSORBOARD backend");
+
+    private static final String TEMPLATE_DIRECTORY = "experiments/tracking";
+
+    private final Configuration freemarker;
+    private final PythonRuntime runtime;
+
+    /** A generator using the templates and the Python runtime packed into this jar. */
+    public TrainingScriptGenerator() {
+        this(PythonRuntime.packaged());
+    }
+
+    /** A generator using the packed templates and the given runtime. */
+    public TrainingScriptGenerator(PythonRuntime runtime) {
+        this(runtime, new ClassTemplateLoader(TrainingScriptGenerator.class.getClassLoader(), TEMPLATE_DIRECTORY));
+    }
+
+    TrainingScriptGenerator(PythonRuntime runtime, TemplateLoader templates) {
+        this.runtime = runtime;
+        this.freemarker = lockedDownConfiguration(templates);
+    }
+
+    /**
+     * The FreeMarker configuration every template runs with: no class instantiation ({@code ?new}),
+     * no access to Java APIs ({@code ?api}), a wrapper that exposes only strings, numbers, booleans,
+     * lists and maps, errors rethrown instead of printed into the output, no auto-escaping (the
+     * values are Python source already).
+     */
+    static Configuration lockedDownConfiguration(TemplateLoader templates) {
+        Configuration configuration = new Configuration(Configuration.VERSION_2_3_31);
+        configuration.setTemplateLoader(templates);
+        configuration.setDefaultEncoding(StandardCharsets.UTF_8.name());
+        configuration.setLocale(Locale.ROOT);
+        configuration.setLocalizedLookup(false);
+        configuration.setOutputFormat(PlainTextOutputFormat.INSTANCE);
+        configuration.setNewBuiltinClassResolver(TemplateClassResolver.ALLOWS_NOTHING_RESOLVER);
+        configuration.setAPIBuiltinEnabled(false);
+        configuration.setObjectWrapper(new SimpleObjectWrapper(Configuration.VERSION_2_3_31));
+        configuration.setTemplateExceptionHandler(TemplateExceptionHandler.RETHROW_HANDLER);
+        configuration.setLogTemplateExceptions(false);
+        configuration.setWrapUncheckedExceptions(true);
+        configuration.setFallbackOnNullLoopVariable(false);
+        configuration.setNumberFormat("computer");
+        configuration.setBooleanFormat("c");
+        return configuration;
+    }
+
+    /**
+     * Writes {@code <out>/<experiment.directoryName()>/} (see the class comment), replacing an
+     * earlier generation of the same experiment.
+     *
+     * @throws GenerationException when the output cannot be written; nothing half-written remains
+     */
+    public GeneratedExperiment generate(ExperimentSpec experiment, Path outDirectory) {
+        String script = renderScript(experiment);
+        String requirements = render("Requirements.ftl", Map.of("generatorVersion", VERSION, "requirements", REQUIREMENTS));
+        Path target = outDirectory.resolve(experiment.directoryName());
+        Path staging = null;
+        try {
+            Files.createDirectories(outDirectory);
+            staging = Files.createTempDirectory(outDirectory, "." + experiment.directoryName() + ".generating-");
+            Files.writeString(staging.resolve("train.py"), script, StandardCharsets.UTF_8);
+            Files.writeString(staging.resolve("requirements.txt"), requirements, StandardCharsets.UTF_8);
+            runtime.copyInto(staging);
+            replaceDirectory(staging, target);
+            staging = null;
+        } catch (IOException e) {
+            throw new GenerationException("cannot write " + target + ": " + e, e);
+        } finally {
+            if (staging != null) {
+                deleteRecursively(staging);
+            }
+        }
+        return new GeneratedExperiment(target, target.resolve("train.py"), target.resolve("requirements.txt"));
+    }
+
+    /** The text of train.py for an experiment. */
+    public String renderScript(ExperimentSpec experiment) {
+        return render("TrainingScript.ftl", scriptModel(experiment));
+    }
+
+    /**
+     * The data model of TrainingScript.ftl: Python source fragments only, every one made here.
+     */
+    static Map<String, Object> scriptModel(ExperimentSpec experiment) {
+        Map<String, Object> model = new LinkedHashMap<>();
+        model.put("generatorVersion", VERSION);
+        model.put("experimentName", PythonLiterals.string(experiment.name()));
+        model.put("experimentFile", PythonLiterals.string(Path.of(experiment.file()).getFileName().toString()));
+        model.put("model", PythonLiterals.string(experiment.model().type().yamlName()));
+        model.put("dataset", PythonLiterals.string(experiment.dataset().yamlName()));
+        boolean mlp = experiment.model().type() == ModelType.MLP;
+        model.put("hiddenSizesExpression", mlp ? "args.hidden_sizes" : "[]");
+        model.put("activationExpression", mlp ? "args.activation" : "None");
+        model.put("options", trainingOptions(experiment).stream().map(TrainingOption::toModel)
+                .collect(Collectors.toList()));
+        return model;
+    }
+
+    /**
+     * One {@code --name} option of the script; every field is Python source, {@code help} a
+     * double-quoted literal from {@link PythonLiterals#string} that gets the default appended.
+     */
+    record TrainingOption(String name, String type, String defaultValue, String choices, String help) {
+        TrainingOption {
+            // argparse expands %(default)s in help texts.
+            help = help.substring(0, help.length() - 1) + " (default: %(default)s)\"";
+            PythonLiterals.identifier(name);
+            PythonLiterals.identifier(type);
+            for (String prefix : reservedOptionPrefixes()) {
+                if (name.startsWith(prefix)) {
+                    throw new IllegalArgumentException("training option '" + name + "' starts with '" + prefix
+                            + "', which belongs to a tracking backend's options");
+                }
+            }
+        }
+
+        Map<String, Object> toModel() {
+            Map<String, Object> option = new LinkedHashMap<>();
+            option.put("name", name);
+            option.put("type", type);
+            option.put("default", defaultValue);
+            option.put("help", help);
+            if (choices != null) {
+                option.put("choices", choices);
+            }
+            return option;
+        }
+    }
+
+    static List<TrainingOption> trainingOptions(ExperimentSpec experiment) {
+        ExperimentSpec.Training training = experiment.training();
+        List<TrainingOption> options = new ArrayList<>();
+        if (experiment.model().type() == ModelType.MLP) {
+            options.add(new TrainingOption("hidden_sizes", "layer_sizes",
+                    PythonLiterals.intList(experiment.model().hiddenSizes()), null,
+                    PythonLiterals.string("hidden layer widths, comma-separated")));
+            options.add(new TrainingOption("activation", "str",
+                    PythonLiterals.string(experiment.model().activation().yamlName()),
+                    Arrays.stream(Activation.values()).map(a -> PythonLiterals.string(a.yamlName()))
+                            .collect(Collectors.joining(", ", "[", "]")),
+                    PythonLiterals.string("activation of the hidden layers")));
+        }
+        options.add(new TrainingOption("epochs", "positive_int", String.valueOf(training.epochs()), null,
+                PythonLiterals.string("passes over the training set")));
+        options.add(new TrainingOption("batch_size", "positive_int", String.valueOf(training.batchSize()), null,
+                PythonLiterals.string("examples per SGD step")));
+        options.add(new TrainingOption("learning_rate", "positive_float",
+                PythonLiterals.floatRepr(training.learningRate()), null, PythonLiterals.string("SGD step size")));
+        options.add(new TrainingOption("seed", "non_negative_int", String.valueOf(training.seed()), null,
+                PythonLiterals.string("seeds the data split, the initial weights and the batch order")));
+        options.add(new TrainingOption("validation_split", "fraction",
+                PythonLiterals.floatRepr(training.validationSplit()), null,
+                PythonLiterals.string("fraction of the data held out for validation")));
+        return options;
+    }
+
+    /** Prefixes of the tracking backends' options ({@code mlflow_}, …) and the shared {@code tracking_}. */
+    static List<String> reservedOptionPrefixes() {
+        List<String> prefixes = new ArrayList<>(List.of("tracking_"));
+        TrackingBackends.discover().names().forEach(name -> prefixes.add(name.toLowerCase(Locale.ROOT) + "_"));
+        return prefixes;
+    }
+
+    private String render(String templateName, Map<String, Object> model) {
+        StringWriter out = new StringWriter();
+        try {
+            freemarker.getTemplate(templateName).process(model, out);
+        } catch (IOException | TemplateException e) {
+            throw new GenerationException("template " + TEMPLATE_DIRECTORY + "/" + templateName + " failed: "
+                    + e.getMessage(), e);
+        }
+        return out.toString();
+    }
+
+    private static void replaceDirectory(Path staging, Path target) throws IOException {
+        Path previous = null;
+        if (Files.exists(target)) {
+            previous = Files.createTempDirectory(target.getParent(), "." + target.getFileName() + ".previous-");
+            Files.delete(previous);
+            Files.move(target, previous, StandardCopyOption.ATOMIC_MOVE);
+        }
+        try {
+            Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException | FileAlreadyExistsException e) {
+            if (previous != null) {
+                Files.move(previous, target, StandardCopyOption.ATOMIC_MOVE);
+            }
+            throw e;
+        }
+        if (previous != null) {
+            deleteRecursively(previous);
+        }
+    }
+
+    private static void deleteRecursively(Path directory) {
+        try (Stream<Path> walk = Files.walk(directory)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (IOException ignored) {
+            // Best effort: a left-over hidden staging directory does not affect the result.
+        }
+    }
+}

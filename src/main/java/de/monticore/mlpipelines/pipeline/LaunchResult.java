@@ -1,0 +1,54 @@
+package de.monticore.mlpipelines.pipeline;
+
+import de.monticore.mlpipelines.tracking.tracker.RunStatus;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * How a launched training ended.
+ *
+ * @param status        the status the run was ended with: FINISHED, FAILED or KILLED, never RUNNING
+ * @param exitCode      the script's exit code ({@code 128 + n} when killed by signal n); null when it never started
+ * @param failureReason why the run did not finish (also its {@code failure_reason} tag); null when FINISHED
+ * @param runIds        the run's identity per backend option, e.g. {@code mlflow_run_id} or {@code csv_run_name}
+ * @param locations     where to find the run, label to URL/file/directory, from {@code getRunLocations()}
+ * @param problems      tracking errors that did not stop the pipeline, already phrased
+ * @param setup         time to start the run and log params and artifacts
+ * @param training      time the script ran
+ * @param finishing     time to end the run, clean up and close the trackers (flushes included)
+ */
+public record LaunchResult(RunStatus status, Integer exitCode, String failureReason, Map<String, String> runIds,
+                           Map<String, String> locations, List<String> problems,
+                           Duration setup, Duration training, Duration finishing) {
+    public LaunchResult {
+        runIds = Map.copyOf(runIds);
+        locations = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(locations));
+        problems = List.copyOf(problems);
+    }
+
+    /** The exit code of {@code mlpipelines run}: 0 FINISHED, 1 FAILED, 130 KILLED. */
+    public int commandExitCode() {
+        return switch (status) {
+            case FINISHED -> 0;
+            case KILLED -> 130;
+            default -> 1;
+        };
+    }
+
+    /** The summary lines printed at the end of a pipeline. */
+    public List<String> summary(String experimentName, String experimentFile, String script) {
+        List<String> lines = new ArrayList<>();
+        lines.add("experiment: " + experimentName.replace("\n", "\\n") + " (" + experimentFile + ")");
+        lines.add("script:     " + script);
+        lines.add("run:        " + (runIds.isEmpty() ? "(no backend names its runs)" : String.join(", ",
+                runIds.entrySet().stream().sorted(Map.Entry.comparingByKey())
+                        .map(id -> id.getKey() + " " + id.getValue()).toList())));
+        lines.add("status:     " + status + (failureReason == null ? "" : " (" + failureReason + ")"));
+        locations.forEach((label, location) -> lines.add(label + ": " + location));
+        problems.forEach(problem -> lines.add("problem:    " + problem));
+        return lines;
+    }
+}

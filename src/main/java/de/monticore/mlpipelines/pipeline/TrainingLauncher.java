@@ -1,0 +1,444 @@
+package de.monticore.mlpipelines.pipeline;
+
+import de.monticore.mlpipelines.tracking.TrackingException;
+import de.monticore.mlpipelines.tracking.helper.Secrets;
+import de.monticore.mlpipelines.tracking.tracker.RunStatus;
+import de.monticore.mlpipelines.tracking.tracker.RunTracker;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * Runs a generated training script as a tracked run:
+ *
+ * <ol>
+ *   <li>{@code startNewRun()}; the hyperparameters as params; the experiment file and the script as
+ *       artifacts under {@code experiment/};</li>
+ *   <li>{@code python train.py --key value …}: the pairs of {@code getPythonParams()} sorted by key,
+ *       as an argument list (never a shell string). Credentials reach the script only through its
+ *       environment, which it inherits; a param that looks like a credential is refused. The script's
+ *       output is streamed live;</li>
+ *   <li>the run ends with the status the script's end implies (below); when it did not finish, a
+ *       {@value #FAILURE_REASON_TAG} tag says why and the tail of its stderr is logged as
+ *       {@code logs/stderr_tail.txt};</li>
+ *   <li>{@code cleanUpRepository()} and {@code close()}, whatever happened before.</li>
+ * </ol>
+ *
+ * <p>Status mapping: exit 0 → FINISHED; any other exit code → FAILED; killed by SIGINT, SIGTERM,
+ * SIGHUP or SIGQUIT (someone stopped it) → KILLED; killed by SIGKILL → FAILED, because the usual
+ * sender is the kernel's out-of-memory killer; killed by another signal (SIGSEGV, SIGABRT, …) →
+ * FAILED. {@link #stop()} (called by the shutdown hook on Ctrl-C or SIGTERM of the launcher) stops
+ * the script and ends the run KILLED; the launcher's own exit code is then the JVM's, 130 after
+ * Ctrl-C (SIGINT) and 143 after SIGTERM. No path leaves the run RUNNING: failures of the tracking
+ * backends themselves end it FAILED.
+ *
+ * <pre>{@code
+ * try (TrainingLauncher launcher = new TrainingLauncher(PythonEnvironment.interpreter(), System.out, System.err)) {
+ *     LaunchResult result = launcher.launch(TrackerFactory.createTracker(config), job);
+ *     result.summary(...).forEach(System.out::println);
+ * }
+ * }</pre>
+ */
+public final class TrainingLauncher implements AutoCloseable {
+    /** Set in the script's environment: the params are logged, the script need not log them again. */
+    public static final String PARAMS_LOGGED_VARIABLE = "MLPIPELINES_PARAMS_LOGGED";
+    /** The tag that says why a run did not finish. */
+    public static final String FAILURE_REASON_TAG = "failure_reason";
+    /** The last bytes of the script's stderr kept for the {@code logs/stderr_tail.txt} artifact. */
+    static final int STDERR_TAIL_BYTES = 16 * 1024;
+
+    private static final Pattern PARAM_KEY = Pattern.compile("[a-z][a-z0-9_]*");
+    private static final Map<Integer, String> SIGNAL_NAMES = Map.ofEntries(
+            Map.entry(1, "SIGHUP"), Map.entry(2, "SIGINT"), Map.entry(3, "SIGQUIT"), Map.entry(4, "SIGILL"),
+            Map.entry(6, "SIGABRT"), Map.entry(7, "SIGBUS"), Map.entry(8, "SIGFPE"), Map.entry(9, "SIGKILL"),
+            Map.entry(11, "SIGSEGV"), Map.entry(13, "SIGPIPE"), Map.entry(14, "SIGALRM"), Map.entry(15, "SIGTERM"));
+
+    private final String python;
+    private final PrintStream out;
+    private final PrintStream err;
+    private final Duration interruptGrace;
+    private final Object lock = new Object();
+    private final CountDownLatch runEnded = new CountDownLatch(1);
+    private final CountDownLatch closed = new CountDownLatch(1);
+    private final Thread shutdownHook = new Thread(this::stopAndAwaitEnd, "mlpipelines-stop-training");
+    private volatile boolean hooked;
+    private boolean launched;
+    private boolean stopRequested;
+    private Process process;
+
+    /**
+     * @param python         the interpreter ({@code PythonEnvironment.interpreter()})
+     * @param out            receives the script's stdout and the launcher's messages
+     * @param err            receives the script's stderr and warnings
+     * @param interruptGrace how long {@link #stop()} lets the script flush after SIGINT before terminating it
+     */
+    public TrainingLauncher(String python, PrintStream out, PrintStream err, Duration interruptGrace) {
+        this.python = python;
+        this.out = out;
+        this.err = err;
+        this.interruptGrace = interruptGrace;
+    }
+
+    /** A launcher that gives an interrupted script ten seconds to flush its metrics. */
+    public TrainingLauncher(String python, PrintStream out, PrintStream err) {
+        this(python, out, err, Duration.ofSeconds(10));
+    }
+
+    /**
+     * Runs the job in a new run of {@code tracker} and returns how it ended. The launcher owns the
+     * tracker from here on: it is closed when this returns. From the start of this call until
+     * {@link #close()}, a JVM shutdown (Ctrl-C, SIGTERM) stops the script and waits until the run is
+     * ended KILLED, the tracker closed and the caller has closed this launcher (so that a summary
+     * printed in between is not cut off). One launcher runs one job.
+     *
+     * @throws IllegalStateException when called a second time
+     */
+    public LaunchResult launch(RunTracker tracker, TrainingJob job) {
+        synchronized (lock) {
+            if (launched) {
+                throw new IllegalStateException("a TrainingLauncher runs one job");
+            }
+            launched = true;
+        }
+        try {
+            Runtime.getRuntime().addShutdownHook(shutdownHook);
+            hooked = true;
+        } catch (IllegalStateException shuttingDown) {
+            stop();
+        }
+        try {
+            return runTracked(tracker, job);
+        } finally {
+            runEnded.countDown();
+        }
+    }
+
+    /**
+     * Releases the shutdown hook; a shutdown already in progress may complete from here. Call it
+     * after {@link #launch} and whatever output should still appear after an interrupt.
+     */
+    @Override
+    public void close() {
+        closed.countDown();
+        if (hooked) {
+            hooked = false;
+            try {
+                Runtime.getRuntime().removeShutdownHook(shutdownHook);
+            } catch (IllegalStateException shuttingDown) {
+                // The hook is running; it returns now that `closed` is released.
+            }
+        }
+    }
+
+    /**
+     * Stops the training from any thread: the script gets SIGINT (so that it can flush), after the
+     * grace period SIGTERM, two seconds later SIGKILL; the run ends KILLED. Before the script has
+     * started, it will not start. Returns when the script is gone.
+     */
+    public void stop() {
+        Process running;
+        synchronized (lock) {
+            stopRequested = true;
+            running = process;
+        }
+        if (running == null || !running.isAlive()) {
+            return;
+        }
+        err.println("mlpipelines: stopping the training (pid " + running.pid() + ")");
+        try {
+            sendInterrupt(running);
+            if (!running.waitFor(interruptGrace.toMillis(), TimeUnit.MILLISECONDS)) {
+                running.destroy();
+                if (!running.waitFor(2, TimeUnit.SECONDS)) {
+                    running.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+                }
+            }
+        } catch (InterruptedException e) {
+            running.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void stopAndAwaitEnd() {
+        stop();
+        try {
+            // The launching thread ends the run and closes the trackers; the JVM must not exit before.
+            if (runEnded.await(60, TimeUnit.SECONDS)) {
+                closed.await(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private boolean stopRequested() {
+        synchronized (lock) {
+            return stopRequested;
+        }
+    }
+
+    private LaunchResult runTracked(RunTracker tracker, TrainingJob job) {
+        List<String> problems = new ArrayList<>();
+        Map<String, String> runIds = Map.of();
+        Map<String, String> locations = Map.of();
+        RunStatus status = RunStatus.FAILED;
+        String failureReason;
+        Integer exitCode = null;
+        TailBuffer stderrTail = new TailBuffer(STDERR_TAIL_BYTES);
+        long start = System.nanoTime();
+        long trainingStart = start;
+        long trainingEnd = start;
+        try {
+            tracker.startNewRun();
+            Map<String, String> pythonParams = tracker.getPythonParams();
+            runIds = runIdentifiers(pythonParams);
+            tracker.logParams(job.hyperparameters());
+            tracker.logArtifact(job.experimentFile().toFile(), "experiment");
+            tracker.logArtifact(job.script().toFile(), "experiment");
+            List<String> command = command(job.script(), pythonParams);
+            trainingStart = System.nanoTime();
+            exitCode = runScript(command, stderrTail);
+            trainingEnd = System.nanoTime();
+            if (exitCode == null) {
+                status = RunStatus.KILLED;
+                failureReason = "launcher interrupted (Ctrl-C or SIGTERM) before the training started";
+            } else if (stopRequested()) {
+                status = RunStatus.KILLED;
+                failureReason = "launcher interrupted (Ctrl-C or SIGTERM); training stopped: " + describeExit(exitCode);
+            } else {
+                status = statusOf(exitCode);
+                failureReason = status == RunStatus.FINISHED ? null : describeExit(exitCode);
+            }
+        } catch (IOException e) {
+            failureReason = "could not start " + python + ": " + e.getMessage();
+            trainingEnd = System.nanoTime();
+        } catch (RuntimeException e) {
+            status = stopRequested() ? RunStatus.KILLED : RunStatus.FAILED;
+            failureReason = "tracking failed: " + e.getMessage();
+            problems.add(failureReason);
+            trainingEnd = Math.max(trainingEnd, trainingStart);
+        }
+        long finishStart = System.nanoTime();
+        String reason = failureReason;
+        if (reason != null) {
+            err.println("mlpipelines: the run ends " + status + ": " + reason);
+            attempt(problems, "tag " + FAILURE_REASON_TAG, () -> tracker.logTag(FAILURE_REASON_TAG, reason));
+            if (stderrTail.size() > 0) {
+                attempt(problems, "stderr artifact", () -> logStderrTail(tracker, stderrTail));
+            }
+        }
+        RunStatus finalStatus = status;
+        attempt(problems, "endRun(" + finalStatus + ")", () -> tracker.endRun(finalStatus));
+        AtomicReference<Map<String, String>> found = new AtomicReference<>(Map.of());
+        attempt(problems, "getRunLocations()", () -> found.set(tracker.getRunLocations()));
+        locations = found.get();
+        attempt(problems, "cleanUpRepository()", tracker::cleanUpRepository);
+        attempt(problems, "close()", tracker::close);
+        long end = System.nanoTime();
+        return new LaunchResult(status, exitCode, failureReason, runIds, locations, problems,
+                Duration.ofNanos(trainingStart - start), Duration.ofNanos(trainingEnd - trainingStart),
+                Duration.ofNanos(end - finishStart));
+    }
+
+    /** {@code python script --key value …}, keys sorted; refuses malformed keys and credentials. */
+    List<String> command(Path script, Map<String, String> pythonParams) {
+        List<String> command = new ArrayList<>(List.of(python, script.toString()));
+        for (Map.Entry<String, String> param : new TreeMap<>(pythonParams).entrySet()) {
+            String key = param.getKey();
+            if (!PARAM_KEY.matcher(key).matches()) {
+                throw new TrackingException("Python param key '" + key + "' is malformed; expected [a-z][a-z0-9_]*");
+            }
+            if (Secrets.isSecretKey(key) || Secrets.looksSecret(param.getValue())) {
+                throw new TrackingException("Python param '" + key + "' holds a credential, which must not travel on "
+                        + "the command line (every local user can read it); pass it in the environment instead");
+            }
+            command.add("--" + key);
+            command.add(param.getValue());
+        }
+        return command;
+    }
+
+    /** Starts the script, streams its output, waits; null when a stop came before it started. */
+    private Integer runScript(List<String> command, TailBuffer stderrTail) throws IOException {
+        ProcessBuilder builder = new ProcessBuilder(command);
+        builder.environment().put("PYTHONUNBUFFERED", "1");
+        builder.environment().put(PARAMS_LOGGED_VARIABLE, "1");
+        Process started;
+        synchronized (lock) {
+            if (stopRequested) {
+                return null;
+            }
+            started = builder.start();
+            process = started;
+        }
+        started.getOutputStream().close();
+        Thread stdoutPump = pump(started.getInputStream(), out, null, "stdout");
+        Thread stderrPump = pump(started.getErrorStream(), err, stderrTail, "stderr");
+        boolean interrupted = false;
+        while (true) {
+            try {
+                started.waitFor();
+                break;
+            } catch (InterruptedException e) {
+                // Interrupting the launching thread means stop, not abandon: the run still gets ended.
+                interrupted = true;
+                stop();
+            }
+        }
+        for (Thread pump : List.of(stdoutPump, stderrPump)) {
+            try {
+                // A grandchild may hold the pipe open; its output is not worth hanging for.
+                pump.join(5000);
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        return started.exitValue();
+    }
+
+    private static Thread pump(InputStream from, OutputStream to, TailBuffer tail, String name) {
+        Thread thread = new Thread(() -> {
+            byte[] buffer = new byte[8192];
+            try (from) {
+                for (int read; (read = from.read(buffer)) != -1; ) {
+                    synchronized (to) {
+                        to.write(buffer, 0, read);
+                        to.flush();
+                    }
+                    if (tail != null) {
+                        tail.append(buffer, read);
+                    }
+                }
+            } catch (IOException e) {
+                // The script is gone; what it wrote so far has been forwarded.
+            }
+        }, "mlpipelines-training-" + name);
+        thread.setDaemon(true);
+        thread.start();
+        return thread;
+    }
+
+    /**
+     * The run status an exit code implies (see the class comment); {@code 128 + n} is how the JDK
+     * reports a process killed by signal n.
+     */
+    static RunStatus statusOf(int exitCode) {
+        if (exitCode == 0) {
+            return RunStatus.FINISHED;
+        }
+        int signal = signalOf(exitCode);
+        return signal == 1 || signal == 2 || signal == 3 || signal == 15 ? RunStatus.KILLED : RunStatus.FAILED;
+    }
+
+    /** The words for an exit code: {@code exit code 3} or {@code killed by signal 9 (SIGKILL) …}. */
+    static String describeExit(int exitCode) {
+        int signal = signalOf(exitCode);
+        if (signal == 0) {
+            return "exit code " + exitCode;
+        }
+        String description = "killed by signal " + signal + " (" + SIGNAL_NAMES.getOrDefault(signal, "SIG?") + ")";
+        return signal == 9 ? description + ", as the kernel's out-of-memory killer does" : description;
+    }
+
+    private static int signalOf(int exitCode) {
+        return exitCode > 128 && exitCode <= 128 + 64 ? exitCode - 128 : 0;
+    }
+
+    /** The params that name the run in a backend: {@code *_run_id}, {@code *_run_name}. */
+    private static Map<String, String> runIdentifiers(Map<String, String> pythonParams) {
+        Map<String, String> ids = new LinkedHashMap<>();
+        pythonParams.forEach((key, value) -> {
+            if (key.endsWith("_run_id") || key.endsWith("_run_name")) {
+                ids.put(key, value);
+            }
+        });
+        return ids;
+    }
+
+    private static void logStderrTail(RunTracker tracker, TailBuffer tail) {
+        Path directory = null;
+        try {
+            directory = Files.createTempDirectory("mlpipelines-stderr");
+            Path file = Files.write(directory.resolve("stderr_tail.txt"), tail.bytes());
+            tracker.logArtifact(file.toFile(), "logs");
+        } catch (IOException e) {
+            throw new TrackingException("cannot write the stderr tail: " + e.getMessage(), e);
+        } finally {
+            if (directory != null) {
+                try (Stream<Path> files = Files.walk(directory)) {
+                    files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+                } catch (IOException ignored) {
+                    // A temporary file left behind is harmless.
+                }
+            }
+        }
+    }
+
+    private void attempt(List<String> problems, String what, Runnable action) {
+        try {
+            action.run();
+        } catch (RuntimeException e) {
+            String problem = what + " failed: " + e.getMessage();
+            problems.add(problem);
+            err.println("mlpipelines: " + Secrets.redactEnvironmentSecrets(problem));
+        }
+    }
+
+    private static void sendInterrupt(Process running) throws InterruptedException {
+        // The JDK can only send SIGTERM and SIGKILL; SIGINT lets Python raise KeyboardInterrupt and flush.
+        try {
+            new ProcessBuilder("kill", "-INT", Long.toString(running.pid())).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor(5, TimeUnit.SECONDS);
+        } catch (IOException e) {
+            running.destroy();
+        }
+    }
+
+    /** The last {@code capacity} bytes written to it. */
+    static final class TailBuffer {
+        private final byte[] ring;
+        private long written;
+
+        TailBuffer(int capacity) {
+            ring = new byte[capacity];
+        }
+
+        synchronized void append(byte[] data, int length) {
+            for (int i = 0; i < length; i++) {
+                ring[(int) (written++ % ring.length)] = data[i];
+            }
+        }
+
+        synchronized int size() {
+            return (int) Math.min(written, ring.length);
+        }
+
+        synchronized byte[] bytes() {
+            int size = size();
+            byte[] result = new byte[size];
+            for (int i = 0; i < size; i++) {
+                result[i] = ring[(int) ((written - size + i) % ring.length)];
+            }
+            return result;
+        }
+    }
+}
