@@ -6,6 +6,7 @@ import de.monticore.mlpipelines.tracking.config.MLflowConfig;
 import de.monticore.mlpipelines.tracking.mlflow.MLflowOptions;
 import de.monticore.mlpipelines.tracking.mlflow.MLflowReader;
 import de.monticore.mlpipelines.tracking.mlflow.MLflowRestClient;
+import de.monticore.mlpipelines.tracking.mlflow.MLflowRun;
 import de.monticore.mlpipelines.tracking.mlflow.RetryPolicy;
 import de.monticore.mlpipelines.tracking.mlflow.TestMLflowServer;
 import org.junit.jupiter.api.BeforeAll;
@@ -259,22 +260,26 @@ class MLflowTrackerTest {
         String experiment = uniqueExperiment();
         MLflowConfig config = new MLflowConfig(experiment, TestMLflowServer.url().toString(),
                 Set.of(RunStatus.FAILED, RunStatus.KILLED));
-        // Pages of 10: 25 matching runs span three pages, the last one partly filled.
+        // Pages of 10: the 25 FAILED runs span three pages, the last one partly filled.
         MLflowOptions options = MLflowOptions.defaults().withEnvironment(Map.of()).withSearchPageSize(10);
         List<String> kept = new ArrayList<>();
         try (MLflowTracker tracker = new MLflowTracker(config, options)) {
-            for (int i = 0; i < 25; i++) {
-                tracker.startNewRun();
-                tracker.endRun(i % 2 == 0 ? RunStatus.FAILED : RunStatus.KILLED);
+            tracker.startNewRun();
+            tracker.endRun(RunStatus.FAILED);
+            String experimentId = tracker.getPythonParams().get("mlflow_experiment_id");
+            // The other 24 matching runs as other pipelines would leave them; the tracker is not under test there.
+            MLflowRestClient client = TestMLflowServer.client();
+            for (int i = 0; i < 24; i++) {
+                MLflowRun other = client.createRun(experimentId, "other " + i, System.currentTimeMillis(), Map.of());
+                client.updateRun(other.id(), "FAILED", System.currentTimeMillis());
             }
             for (int i = 0; i < 3; i++) {
-                tracker.startNewRun();
-                tracker.endRun(RunStatus.FINISHED);
-                kept.add(tracker.runId());
+                MLflowRun finished = client.createRun(experimentId, "finished " + i, System.currentTimeMillis(), Map.of());
+                client.updateRun(finished.id(), "FINISHED", System.currentTimeMillis());
+                kept.add(finished.id());
             }
             tracker.startNewRun();
             kept.add(tracker.runId());
-            String experimentId = tracker.getPythonParams().get("mlflow_experiment_id");
             assertEquals(29, reader.runs(experimentId, "ACTIVE_ONLY").size());
 
             tracker.cleanUpRepository();
