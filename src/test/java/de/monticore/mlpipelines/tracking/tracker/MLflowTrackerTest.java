@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import de.monticore.mlpipelines.tracking.TrackingException;
 import de.monticore.mlpipelines.tracking.config.MLflowConfig;
 import de.monticore.mlpipelines.tracking.mlflow.MLflowOptions;
+import de.monticore.mlpipelines.tracking.mlflow.MLflowProbe;
 import de.monticore.mlpipelines.tracking.mlflow.MLflowReader;
 import de.monticore.mlpipelines.tracking.mlflow.MLflowRestClient;
 import de.monticore.mlpipelines.tracking.mlflow.MLflowRun;
@@ -158,6 +159,47 @@ class MLflowTrackerTest {
         runs.forEach(run -> storedNames.add(run.path("info").path("run_name").asText()));
         assertEquals(8, runs.size());
         assertEquals(names, storedNames);
+    }
+
+    @Test
+    void threadsAndSeparateProcessesStartingRunsAtOnceGetDistinctNames(@TempDir Path directory) throws Exception {
+        String experiment = uniqueExperiment();
+        Path go = directory.resolve("go");
+        List<Process> probes = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            probes.add(MLflowProbe.start("run", TestMLflowServer.url().toString(), experiment, go.toString()));
+        }
+        for (Process probe : probes) {
+            assertEquals("ready=true", MLflowProbe.firstLine(probe));
+        }
+        CyclicBarrier together = new CyclicBarrier(5);
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        List<Future<String>> threads = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            threads.add(pool.submit(() -> {
+                try (MLflowTracker tracker = tracker(experiment, Set.of())) {
+                    tracker.getPythonParams();
+                    together.await();
+                    tracker.startNewRun();
+                    tracker.endRun(RunStatus.FINISHED);
+                    return tracker.runName();
+                }
+            }));
+        }
+        together.await();
+        Files.writeString(go, "");
+        List<String> names = new ArrayList<>();
+        for (Future<String> thread : threads) {
+            names.add(thread.get());
+        }
+        pool.shutdown();
+        for (Process probe : probes) {
+            List<String> lines = MLflowProbe.output(probe);
+            assertEquals(1, lines.size(), lines.toString());
+            names.add(lines.get(0).replaceFirst("^name=", ""));
+        }
+        assertEquals(Set.of("Run 1", "Run 2", "Run 3", "Run 4", "Run 5", "Run 6", "Run 7", "Run 8"), Set.copyOf(names),
+                names.toString());
     }
 
     @Test
