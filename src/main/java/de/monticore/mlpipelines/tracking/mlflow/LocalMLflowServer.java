@@ -360,10 +360,12 @@ public final class LocalMLflowServer {
         }
     }
 
+    /** The last lines of the server's output, with secret environment values masked. */
     private static String tail(Path log) {
         try {
             List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
-            return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+            return de.monticore.mlpipelines.tracking.helper.Secrets.redactEnvironmentSecrets(
+                    String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size())));
         } catch (IOException e) {
             return "(no output: " + e.getMessage() + ")";
         }

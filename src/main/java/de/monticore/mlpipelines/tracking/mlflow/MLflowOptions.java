@@ -25,9 +25,9 @@ public record MLflowOptions(Map<String, String> environment, RetryPolicy retryPo
         }
     }
 
-    /** The process environment, {@link RetryPolicy#DEFAULT}, 10 s to connect, 60 s per answer, pages of 1000. */
+    /** The process environment, {@link RetryPolicy#DEFAULT}, 5 s to connect, 60 s per answer, pages of 1000. */
     public static MLflowOptions defaults() {
-        return new MLflowOptions(System.getenv(), RetryPolicy.DEFAULT, Duration.ofSeconds(10), Duration.ofSeconds(60),
+        return new MLflowOptions(System.getenv(), RetryPolicy.DEFAULT, Duration.ofSeconds(5), Duration.ofSeconds(60),
                 1000, LocalMLflowServer.Settings.DEFAULT, System.err);
     }
 
