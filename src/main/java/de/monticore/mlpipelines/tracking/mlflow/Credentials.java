@@ -1,5 +1,7 @@
 package de.monticore.mlpipelines.tracking.mlflow;
 
+import de.monticore.mlpipelines.tracking.helper.Secrets;
+
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -69,7 +71,7 @@ public final class Credentials {
         String result = text;
         for (String secret : secrets) {
             if (secret.length() >= 4) {
-                result = result.replace(secret, de.monticore.mlpipelines.tracking.helper.Secrets.MASK);
+                result = result.replace(secret, Secrets.MASK);
             }
         }
         return result;

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import de.monticore.mlpipelines.tracking.TrackingException;
 import de.monticore.mlpipelines.tracking.helper.PythonEnvironment;
+import de.monticore.mlpipelines.tracking.helper.Secrets;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -364,7 +365,7 @@ public final class LocalMLflowServer {
     private static String tail(Path log) {
         try {
             List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
-            return de.monticore.mlpipelines.tracking.helper.Secrets.redactEnvironmentSecrets(
+            return Secrets.redactEnvironmentSecrets(
                     String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size())));
         } catch (IOException e) {
             return "(no output: " + e.getMessage() + ")";

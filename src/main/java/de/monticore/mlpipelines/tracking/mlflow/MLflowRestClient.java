@@ -21,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -394,7 +395,7 @@ public final class MLflowRestClient {
 
     private static MLflowRun run(JsonNode node) {
         JsonNode info = node.path("info");
-        Map<String, String> tags = new java.util.LinkedHashMap<>();
+        Map<String, String> tags = new LinkedHashMap<>();
         node.path("data").path("tags").forEach(tag -> tags.put(tag.path("key").asText(), tag.path("value").asText()));
         return new MLflowRun(info.path("run_id").asText(), info.path("experiment_id").asText(),
                 info.path("run_name").asText(), info.path("status").asText(), info.path("start_time").asLong(),

@@ -1,5 +1,7 @@
 package de.monticore.mlpipelines.tracking.mlflow;
 
+import java.util.Map;
+
 /**
  * The info part of an MLflow run as the server describes it.
  *
@@ -13,13 +15,8 @@ package de.monticore.mlpipelines.tracking.mlflow;
  * @param tags         the run's tags as the answer listed them (empty where the answer had none)
  */
 public record MLflowRun(String id, String experimentId, String name, String status, long startTime, long endTime,
-                        String artifactUri, java.util.Map<String, String> tags) {
+                        String artifactUri, Map<String, String> tags) {
     public MLflowRun {
-        tags = java.util.Map.copyOf(tags);
-    }
-
-    /** This run with another name. */
-    public MLflowRun withName(String newName) {
-        return new MLflowRun(id, experimentId, newName, status, startTime, endTime, artifactUri, tags);
+        tags = Map.copyOf(tags);
     }
 }
