@@ -168,8 +168,20 @@ public final class LocalMLflowServer {
     }
 
     private static SharedServer start(LocalStore store, Settings settings, Path stateFile) {
+        // The free port can be taken by someone else before the server binds it; then try another.
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return start(store, settings, stateFile, freePort());
+            } catch (PortTakenException e) {
+                if (attempt == 3) {
+                    throw new TrackingException(e.getMessage());
+                }
+            }
+        }
+    }
+
+    private static SharedServer start(LocalStore store, Settings settings, Path stateFile, int port) {
         Path log = store.siblingFile(".mlflow-server.log");
-        int port = freePort();
         ProcessBuilder builder = new ProcessBuilder(serverCommand(store, port, settings))
                 .directory(store.path().getParent().toFile())
                 .redirectErrorStream(true)
@@ -200,6 +212,10 @@ public final class LocalMLflowServer {
                             + settings.interpreter() + "', so no local MLflow server can be started for "
                             + store.uri() + "; install it (" + settings.interpreter() + " -m pip install mlflow) or set "
                             + PythonEnvironment.PYTHON_VARIABLE + " to a Python that has it");
+                }
+                if (output.contains("address already in use")) {
+                    throw new PortTakenException("the local MLflow server for " + store.uri() + " found port " + port
+                            + " taken three times; its output (" + log + "):\n" + output);
                 }
                 throw new TrackingException("the local MLflow server for " + store.uri() + " exited with code "
                         + process.exitValue() + " before answering /health; its output (" + log + "):\n" + output);
@@ -378,6 +394,12 @@ public final class LocalMLflowServer {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new TrackingException("interrupted while waiting for the local MLflow server", e);
+        }
+    }
+
+    private static final class PortTakenException extends RuntimeException {
+        PortTakenException(String message) {
+            super(message);
         }
     }
 
