@@ -1,7 +1,8 @@
 """MLFLOW backend: metrics batched into an MLflow run from a background thread.
 
 The training thread only validates and appends to an in-memory queue (a deque);
-one daemon thread drains it and sends ``log_batch`` requests of up to 1000
+the first call imports mlflow there (once), later calls never block on I/O. One
+daemon thread drains the queue and sends ``log_batch`` requests of up to 1000
 metrics. The queue is bounded (``max_queued``): when it is full, the training
 thread waits for room (back-pressure) instead of growing memory without limit.
 ``flush()``, ``close()``, interpreter exit and SIGTERM deliver what is queued.
@@ -147,7 +148,8 @@ class MLflowTracker(RunTracker):
         spool_dir: where undeliverable data is kept (default: ``$MLPIPELINES_SPOOL_DIR`` or
             ``./mlflow-spool``).
         retry: a ``RetryPolicy``.
-        max_queued: queue bound in items; a full queue makes the training thread wait.
+        max_queued: queue bound in items, checked at every 1000th item (so the bound is
+            rounded up to a multiple of 1000); a full queue makes the training thread wait.
         flush_interval_seconds: the longest a logged value waits before it is sent.
 
     Raises:
@@ -189,11 +191,19 @@ class MLflowTracker(RunTracker):
         """The MLflow run id (None until an own run has been created)."""
         return self._run_id
 
+    @property
+    def queued(self):
+        """How many items wait in the queue right now."""
+        return len(self._buffer)
+
     def _start(self):
+        from .mlflow_transport import import_mlflow
+
         with self._start_lock:
             if self._worker is None:
                 if self._closed:
                     raise TrackingError("the MLFLOW tracker is closed")
+                import_mlflow()
                 self._worker = threading.Thread(target=self._work, name="mlpipelines-mlflow",
                                                 daemon=True)
                 self._worker.start()

@@ -29,11 +29,26 @@ class DeliveryError(Exception):
     Attributes:
         transient: True for unreachable servers, timeouts, HTTP 429 and 5xx (retry may
             help); False for requests the store rejects (bad run id, bad value).
+        error_code: MLflow's error code when the store sent one (RESOURCE_DOES_NOT_EXIST, ...).
     """
 
-    def __init__(self, message, transient):
+    def __init__(self, message, transient, error_code=""):
         super().__init__(message)
         self.transient = transient
+        self.error_code = error_code
+
+
+def import_mlflow():
+    """Import the parts of mlflow the transports use.
+
+    Call it on the training thread before the delivery thread needs mlflow: an import
+    that is still running when the interpreter shuts down fails (mlflow's imports
+    register exit hooks, which Python refuses once shutdown has begun).
+    """
+    import mlflow.entities  # noqa: F401
+    import mlflow.tracking  # noqa: F401
+    import mlflow.utils.credentials  # noqa: F401
+    import mlflow.utils.rest_utils  # noqa: F401
 
 
 def open_transport(tracking_uri, timeout_seconds):
@@ -81,13 +96,14 @@ class RestTransport:
         status = response.status_code
         if status == 200:
             return response.json() if response.text.strip() else {}
-        detail = response.text[:300]
+        detail, error_code = response.text[:300], ""
         try:
-            detail = response.json().get("message", detail)
-        except ValueError:
+            body = response.json()
+            detail, error_code = body.get("message", detail), body.get("error_code", "")
+        except (ValueError, AttributeError):
             pass
         raise DeliveryError(f"{method} {self.tracking_uri}{endpoint}: HTTP {status}: {detail}",
-                            transient=status == 429 or status >= 500)
+                            transient=status == 429 or status >= 500, error_code=error_code)
 
     def log_batch(self, run_id, metrics, params, tags):
         """Send up to 1000 metrics ((key, value, ms, step) tuples), 100 params and tags."""
@@ -107,13 +123,12 @@ class RestTransport:
             found = self._call("GET", "experiments/get-by-name", params={"experiment_name": name})
             return found["experiment"]["experiment_id"]
         except DeliveryError as error:
-            if error.transient or "RESOURCE_DOES_NOT_EXIST" not in str(error) \
-                    and "does not exist" not in str(error):
+            if error.error_code != "RESOURCE_DOES_NOT_EXIST":
                 raise
         try:
             return self._call("POST", "experiments/create", json={"name": name})["experiment_id"]
         except DeliveryError as error:
-            if error.transient or "already exists" not in str(error).lower():
+            if error.error_code != "RESOURCE_ALREADY_EXISTS":
                 raise
             # Another process created it between our two calls.
             found = self._call("GET", "experiments/get-by-name", params={"experiment_name": name})
@@ -177,7 +192,8 @@ class ClientTransport:
         except Exception as error:
             code = getattr(error, "error_code", "")
             raise DeliveryError(f"{what} on {self.tracking_uri}: {type(error).__name__}: {error}",
-                                transient=code not in self._PERMANENT_CODES) from error
+                                transient=code not in self._PERMANENT_CODES,
+                                error_code=code) from error
 
     def log_batch(self, run_id, metrics, params, tags):
         """Send metrics ((key, value, ms, step) tuples), params and tags in one ``log_batch``."""

@@ -25,14 +25,14 @@ from .mlflow import RetryPolicy
 from .spool import SpoolFile, find_spool_files
 
 
-def replay_file(spool_file, tracking_uri=None, retry=RetryPolicy(), output=sys.stdout):
+def replay_file(spool_file, tracking_uri=None, retry=RetryPolicy(), output=None):
     """Deliver the undelivered entries of ``spool_file`` (a ``SpoolFile``).
 
     Args:
         spool_file: the spool file with its progress.
         tracking_uri: overrides the URI recorded in the spool (the server moved).
         retry: attempts and backoff per entry.
-        output: where progress lines go.
+        output: where progress lines go (default: standard output).
 
     Returns:
         (entries delivered now, entries already delivered before).
@@ -94,7 +94,7 @@ def replay_file(spool_file, tracking_uri=None, retry=RetryPolicy(), output=sys.s
         spool_file.mark_delivered(sequence)
         sent += 1
     print(f"{spool_file.path}: delivered {sent} entries into run {run_id}"
-          f" ({skipped} already delivered before)", file=output)
+          f" ({skipped} already delivered before)", file=output or sys.stdout)
     return sent, skipped
 
 
