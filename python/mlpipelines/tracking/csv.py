@@ -58,6 +58,7 @@ class CsvTracker(RunTracker):
         self.owns_run = options.csv_run_name is None
         self._descriptor = None
         self._rows = 0
+        self._fields = {}
         self._closed = False
 
     @property
@@ -101,7 +102,10 @@ class CsvTracker(RunTracker):
     def write_metric(self, key, value, timestamp, step):
         if self._descriptor is None:
             self._open()
-        os.write(self._descriptor, f"{step},{timestamp},{_csv_field(key)},{value!r}\n".encode())
+        field = self._fields.get(key)
+        if field is None:
+            field = self._fields[key] = _csv_field(key)
+        os.write(self._descriptor, f"{step},{timestamp},{field},{value!r}\n".encode())
         self._rows += 1
 
     def write_metrics(self, metrics, timestamp, step):

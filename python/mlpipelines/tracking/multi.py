@@ -66,7 +66,7 @@ class MultiBackendTracker(RunTracker):
             self.backends.append((name, cls(options)))
         self._failures = {}
         self._failure_lock = threading.Lock()
-        self._written = {name: 0 for name, _ in self.backends}
+        self._offered = 0
         self._dropped = {name: 0 for name, _ in self.backends}
         self._closed = False
         self._registered = False
@@ -95,24 +95,22 @@ class MultiBackendTracker(RunTracker):
     def write_metric(self, key, value, timestamp, step):
         if not self._registered:
             self._ensure_registered()
+        self._offered += 1
         for name, backend in self.backends:
             try:
                 backend.write_metric(key, value, timestamp, step)
             except Exception as error:
                 self._failed(name, "log_metric", error, 1)
-            else:
-                self._written[name] += 1
 
     def write_metrics(self, metrics, timestamp, step):
         if not self._registered:
             self._ensure_registered()
+        self._offered += len(metrics)
         for name, backend in self.backends:
             try:
                 backend.write_metrics(metrics, timestamp, step)
             except Exception as error:
                 self._failed(name, "log_metrics", error, len(metrics))
-            else:
-                self._written[name] += len(metrics)
 
     def _fan_out(self, call, items, invoke):
         self._ensure_registered()
@@ -162,7 +160,7 @@ class MultiBackendTracker(RunTracker):
             except Exception as error:
                 report = DeliveryReport(note=f"no report: {error}")
             if report is None:
-                report = DeliveryReport(sent=self._written[name])
+                report = DeliveryReport(sent=self._offered - self._dropped[name])
             reports[name] = dataclasses.replace(report, dropped=report.dropped + self._dropped[name])
         return reports
 

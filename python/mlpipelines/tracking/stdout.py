@@ -32,8 +32,8 @@ class StdOutTracker(RunTracker):
 
     def __init__(self, options):
         self.experiment_name = options.stdout_experiment_name
+        self._step_prefix = f"[{self.experiment_name}] step "
         self._header_printed = False
-        self._lines = 0
         self._values = 0
 
     def _print(self, line):
@@ -43,12 +43,19 @@ class StdOutTracker(RunTracker):
             stream.write(f"[{self.experiment_name}] tracking experiment {self.experiment_name!r}\n")
         stream.write(line)
         stream.flush()
-        self._lines += 1
 
     def write_metrics(self, metrics, timestamp, step):
         pairs = " ".join([f"{key}={value:.6g}" for key, value in metrics.items()])
-        self._print(f"[{self.experiment_name}] step {step}: {pairs}\n")
+        self._print(f"{self._step_prefix}{step}: {pairs}\n")
         self._values += len(metrics)
+
+    def write_metric(self, key, value, timestamp, step):
+        if not self._header_printed:
+            self._print("")
+        stream = sys.stdout
+        stream.write(f"{self._step_prefix}{step}: {key}={value:.6g}\n")
+        stream.flush()
+        self._values += 1
 
     def write_params(self, params):
         self._print(f"[{self.experiment_name}] params: {self._pairs(params)}\n")
