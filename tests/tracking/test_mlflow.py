@@ -1,4 +1,4 @@
-"""MLFLOW backend against a real MLflow server (and a local SQLite store), read back with MlflowClient."""
+"""MLFLOW backend against a real MLflow server and a local SQLite store, read with MlflowClient."""
 
 import argparse
 import math
@@ -11,6 +11,10 @@ from mlpipelines.tracking import MLflowOptions, MLflowTracker, MultiBackendTrack
 from tracking_helpers import history, new_run
 
 MAX_DOUBLE = 1.7976931348623157e308
+
+
+def java_owned(server, run_id):
+    return MLflowOptions(mlflow_tracking_uri=server.url, mlflow_run_id=run_id)
 
 
 def unique(name):
@@ -45,8 +49,9 @@ def test_own_run_gets_every_value_params_tags_and_finished(mlflow_server, in_tmp
     assert run.data.params == {"lr": "0.01", "optimizer": "adam"}
     assert run.data.tags["team"] == "vision" and run.data.tags["note"] == "Größe 実験"
     err = capsys.readouterr().err
-    assert (f"MLFLOW: sent 2405, retried 0, spooled 0, dropped 0; {mlflow_server.url}/#/experiments/"
-            f"{run.info.experiment_id}/runs/{run.info.run_id}") in err
+    assert (f"MLFLOW: sent 2405, retried 0, spooled 0, dropped 0; "
+            f"{mlflow_server.url}/#/experiments/{run.info.experiment_id}/runs/{run.info.run_id}"
+            ) in err
 
 
 def test_own_run_ends_failed_when_training_raises(mlflow_server, in_tmp_dir):
@@ -64,7 +69,7 @@ def test_own_run_ends_failed_when_training_raises(mlflow_server, in_tmp_dir):
 
 def test_run_owned_by_the_java_side_is_never_ended(mlflow_server, in_tmp_dir):
     run_id = new_run(mlflow_server.url, unique("java"))
-    tracker = MLflowTracker(MLflowOptions(mlflow_tracking_uri=mlflow_server.url, mlflow_run_id=run_id))
+    tracker = MLflowTracker(java_owned(mlflow_server, run_id))
     for step in range(300):
         tracker.log_metric("loss", step * 0.5, step=step)
     tracker.close("FAILED")
@@ -76,7 +81,7 @@ def test_run_owned_by_the_java_side_is_never_ended(mlflow_server, in_tmp_dir):
 def test_nan_kept_infinity_stored_as_max_double_with_one_warning_per_key(
         mlflow_server, in_tmp_dir, tracking_log):
     run_id = new_run(mlflow_server.url, unique("nonfinite"))
-    tracker = MLflowTracker(MLflowOptions(mlflow_tracking_uri=mlflow_server.url, mlflow_run_id=run_id))
+    tracker = MLflowTracker(java_owned(mlflow_server, run_id))
     tracker.log_metric("nan", math.nan, step=0)
     tracker.log_metric("up", math.inf, step=0)
     tracker.log_metric("up", math.inf, step=1)
@@ -91,7 +96,7 @@ def test_nan_kept_infinity_stored_as_max_double_with_one_warning_per_key(
 
 def test_invalid_metric_key_is_repaired_with_a_warning(mlflow_server, in_tmp_dir, tracking_log):
     run_id = new_run(mlflow_server.url, unique("keys"))
-    tracker = MLflowTracker(MLflowOptions(mlflow_tracking_uri=mlflow_server.url, mlflow_run_id=run_id))
+    tracker = MLflowTracker(java_owned(mlflow_server, run_id))
     tracker.log_metric("loss@val", 0.5, step=1)
     tracker.log_metric("val/loss", 0.25, step=1)
     tracker.close()
@@ -103,7 +108,7 @@ def test_invalid_metric_key_is_repaired_with_a_warning(mlflow_server, in_tmp_dir
 
 def test_full_queue_applies_back_pressure_and_loses_nothing(mlflow_server, in_tmp_dir):
     run_id = new_run(mlflow_server.url, unique("pressure"))
-    tracker = MLflowTracker(MLflowOptions(mlflow_tracking_uri=mlflow_server.url, mlflow_run_id=run_id),
+    tracker = MLflowTracker(java_owned(mlflow_server, run_id),
                             max_queued=2000)
     longest = 0
     for step in range(8000):
@@ -117,7 +122,7 @@ def test_full_queue_applies_back_pressure_and_loses_nothing(mlflow_server, in_tm
 
 def test_flush_delivers_before_returning(mlflow_server, in_tmp_dir):
     run_id = new_run(mlflow_server.url, unique("flush"))
-    tracker = MLflowTracker(MLflowOptions(mlflow_tracking_uri=mlflow_server.url, mlflow_run_id=run_id),
+    tracker = MLflowTracker(java_owned(mlflow_server, run_id),
                             flush_interval_seconds=600)
     tracker.log_metrics({"a": 1.0, "b": 2.0}, step=3)
     tracker.flush()
@@ -127,7 +132,7 @@ def test_flush_delivers_before_returning(mlflow_server, in_tmp_dir):
 
 def test_artifact_is_uploaded_into_the_run(mlflow_server, in_tmp_dir):
     run_id = new_run(mlflow_server.url, unique("artifact"))
-    tracker = MLflowTracker(MLflowOptions(mlflow_tracking_uri=mlflow_server.url, mlflow_run_id=run_id))
+    tracker = MLflowTracker(java_owned(mlflow_server, run_id))
     (in_tmp_dir / "report.txt").write_text("accuracy 0.9")
     tracker.log_artifact(in_tmp_dir / "report.txt", artifact_path="reports")
     tracker.close()
@@ -147,3 +152,16 @@ def test_local_sqlite_store_without_a_server(in_tmp_dir):
     assert run.info.status == "FINISHED"
     assert history(uri, run.info.run_id, "loss") == [(s, s / 10) for s in range(50)]
     assert history(uri, run.info.run_id, "inf") == [(0, MAX_DOUBLE)]
+
+
+def test_rejected_request_is_spooled_at_once_without_retries(mlflow_server, in_tmp_dir,
+                                                             tracking_log):
+    tracker = MLflowTracker(MLflowOptions(mlflow_tracking_uri=mlflow_server.url,
+                                          mlflow_run_id="0" * 32))
+    tracker.log_metric("loss", 0.5, step=1)
+    tracker.close()
+    report = tracker.delivery_report()
+    assert (report.sent, report.retried, report.spooled, report.dropped) == (0, 0, 1, 0)
+    assert any("HTTP 404" in r.getMessage() and "spooling to" in r.getMessage()
+               for r in tracking_log.records)
+    assert len(list((in_tmp_dir / "spool").glob("*.jsonl"))) == 1

@@ -89,7 +89,8 @@ def test_replay_while_the_server_is_still_down_exits_1_and_marks_nothing(tmp_pat
     tracker.log_metrics({"loss": 0.5, "acc": 0.25}, step=1)
     tracker.close()
     assert tracker.delivery_report().spooled == 2
-    assert "deliver it with: python -m mlpipelines.tracking.replay" in tracker.delivery_report().note
+    note = tracker.delivery_report().note
+    assert "deliver it with: python -m mlpipelines.tracking.replay" in note
     [spool_file] = spool.glob("*.jsonl")
     lines = [json.loads(line) for line in spool_file.read_text().splitlines()]
     assert lines[0]["run_id"] == "0123456789abcdef" and lines[0]["tracking_uri"] == uri

@@ -42,7 +42,8 @@ def flaky_backend():
 
 def read_metrics(run_directory):
     with open(run_directory / "metrics.csv", newline="") as source:
-        return [(row["key"], int(row["step"]), float(row["value"])) for row in csv.DictReader(source)]
+        return [(row["key"], int(row["step"]), float(row["value"]))
+                for row in csv.DictReader(source)]
 
 
 def test_a_failing_backend_is_reported_once_and_the_others_get_everything(
@@ -64,7 +65,8 @@ def test_a_failing_backend_is_reported_once_and_the_others_get_everything(
     assert len(errors) == 3  # one per failing call type: log_metric, log_metrics, log_params
     assert any("FLAKY failed in log_metric and was skipped for this call: OSError" in e and
                "No space left on device" in e for e in errors)
-    assert "mlpipelines.tracking: FLAKY: sent 0, retried 0, spooled 0, dropped 15 -- DATA WAS LOST" in err
+    assert ("mlpipelines.tracking: FLAKY: sent 0, retried 0, spooled 0, dropped 15 "
+            "-- DATA WAS LOST") in err
     assert "mlpipelines.tracking: CSV: sent 15, retried 0, spooled 0, dropped 0" in err
     assert "FLAKY: log_metric failed 5 times" in err
     assert tracker.backends[0][1].closed_with == "FINISHED"

@@ -67,7 +67,8 @@ def test_sigterm_delivers_buffered_metrics_then_runs_the_previous_handler(
     assert "MLFLOW: sent 3000, retried 0, spooled 0, dropped 0" in err
     run = the_run(mlflow_server.url, experiment)
     assert run.info.status == "KILLED"
-    assert history(mlflow_server.url, run.info.run_id, "loss") == [(s, s * 0.5) for s in range(3000)]
+    assert history(mlflow_server.url, run.info.run_id, "loss") == [
+        (s, s * 0.5) for s in range(3000)]
 
 
 @pytest.mark.parametrize("ending, code, status", [("exit", 0, "FINISHED"), ("raise", 1, "FAILED")])

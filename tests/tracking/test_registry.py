@@ -51,13 +51,14 @@ def test_third_party_backend_registered_with_register_tracker(jsonl_backend, in_
         tracker.log_metrics({"loss": 0.5, "acc": 0.75}, step=3)
         tracker.log_metric("loss", 0.25, step=4)
     rows = [json.loads(line) for line in out.read_text().splitlines()]
-    assert rows == [{"key": "loss", "value": 0.5, "step": 3}, {"key": "acc", "value": 0.75, "step": 3},
+    assert rows == [{"key": "loss", "value": 0.5, "step": 3},
+                    {"key": "acc", "value": 0.75, "step": 3},
                     {"key": "loss", "value": 0.25, "step": 4}]
 
 
 def test_unknown_backend_lists_the_registered_names():
-    with pytest.raises(TrackingError, match=r"unknown tracking backend 'NOPE'; registered backends: "
-                                            r"CSV, MLFLOW, STDOUT, TENSORBOARD"):
+    with pytest.raises(TrackingError, match=r"unknown tracking backend 'NOPE'; registered "
+                                            r"backends: CSV, MLFLOW, STDOUT, TENSORBOARD"):
         MultiBackendTracker(argparse.Namespace(tracking_backends="STDOUT,NOPE"))
 
 
@@ -141,7 +142,8 @@ def install_distribution(site, entry_points):
     (site / "acme_tracking.py").write_text(ACME_MODULE)
     dist_info = site / "acme_tracking-1.0.dist-info"
     dist_info.mkdir(parents=True)
-    (dist_info / "METADATA").write_text("Metadata-Version: 2.1\nName: acme-tracking\nVersion: 1.0\n")
+    (dist_info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: acme-tracking\nVersion: 1.0\n")
     (dist_info / "entry_points.txt").write_text("[mlpipelines.trackers]\n" + entry_points)
 
 
@@ -163,5 +165,6 @@ def test_broken_entry_point_is_reported_and_named_when_requested(tmp_path):
     result = subprocess.run([PYTHON, "-c", USE_ACME, "--tracking_backends", "BROKEN"],
                             capture_output=True, text=True, env=env)
     assert result.returncode == 2
-    assert "entry point BROKEN = acme_tracking:DoesNotExist could not be registered" in result.stderr
-    assert "BROKEN is declared as an entry point but failed to load: AttributeError" in result.stderr
+    err = result.stderr
+    assert "entry point BROKEN = acme_tracking:DoesNotExist could not be registered" in err
+    assert "BROKEN is declared as an entry point but failed to load: AttributeError" in err

@@ -24,7 +24,8 @@ def test_numpy_scalars_and_ints_are_accepted(tmp_path):
         tracker.log_metric("f32", np.float32(0.5), step=np.int64(2))
         tracker.log_metric("i64", np.int64(7), step=3)
         tracker.log_metric("zero_d", np.array(1.25))
-        tracker.log_metrics({"int": 4, "f64": np.float64(1e-05)}, step=5, timestamp=1_700_000_000_000)
+        tracker.log_metrics({"int": 4, "f64": np.float64(1e-05)}, step=5,
+                            timestamp=1_700_000_000_000)
     values = [(row["key"], row["value"], row["step"]) for row in rows(tmp_path)]
     assert values == [("f32", "0.5", "2"), ("i64", "7.0", "3"), ("zero_d", "1.25", "0"),
                       ("int", "4.0", "5"), ("f64", "1e-05", "5")]

@@ -17,7 +17,8 @@ VENDORED_SCRIPT = textwrap.dedent('''
     foreign = sorted(m for m in sys.modules
                      if m.startswith("mlpipelines.") and not m.startswith("mlpipelines.tracking"))
     print("imported:", heavy, foreign)
-    args = build_parser().parse_args(["--tracking_backends", "STDOUT,CSV", "--csv_dir", sys.argv[1]])
+    args = build_parser().parse_args(["--tracking_backends", "STDOUT,CSV",
+                                      "--csv_dir", sys.argv[1]])
     with MultiBackendTracker(args) as tracker:
         tracker.log_metrics({"loss": 0.5}, step=1)
     for backend in ("MLFLOW", "TENSORBOARD"):
@@ -39,7 +40,8 @@ def test_vendored_copy_runs_stdout_and_csv_without_optional_libraries(tmp_path):
     shutil.copy(argparse_dataclass.__file__, libraries)
     shutil.copytree(shutil.os.path.dirname(yaml.__file__), libraries / "yaml")
     result = subprocess.run(
-        [PYTHON, "-S", "-c", VENDORED_SCRIPT, str(tmp_path / "csv")], capture_output=True, text=True,
+        [PYTHON, "-S", "-c", VENDORED_SCRIPT, str(tmp_path / "csv")],
+        capture_output=True, text=True,
         env={"PYTHONPATH": f"{vendor}:{libraries}", "PATH": "/usr/bin:/bin"}, cwd=vendor)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
@@ -47,4 +49,5 @@ def test_vendored_copy_runs_stdout_and_csv_without_optional_libraries(tmp_path):
     assert "[default] step 1: loss=0.5" in lines
     assert "the MLFLOW backend needs mlflow: pip install 'mlflow>=2.12'" in lines
     assert "the TENSORBOARD backend needs tensorboardX: pip install 'tensorboardX>=2.6'" in lines
-    assert (tmp_path / "csv" / "run_1" / "metrics.csv").read_text().splitlines()[1].endswith(",loss,0.5")
+    rows = (tmp_path / "csv" / "run_1" / "metrics.csv").read_text().splitlines()
+    assert rows[1].endswith(",loss,0.5")

@@ -20,7 +20,7 @@ from .multi import MultiBackendTracker
 from .parser import build_parser
 from .registry import (ENTRY_POINT_GROUP, register_tracker, registered_trackers, tracker_class,
                        unregister_tracker)
-from . import csv as _csv, mlflow as _mlflow, stdout as _stdout, tensorboard as _tensorboard  # noqa: F401  (built-ins register themselves)
+# Importing the built-in backends registers them (STDOUT, MLFLOW, CSV, TENSORBOARD).
 from .csv import CsvOptions, CsvTracker
 from .mlflow import MLflowOptions, MLflowTracker, RetryPolicy
 from .stdout import StdOutOptions, StdOutTracker

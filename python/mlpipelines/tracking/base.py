@@ -20,6 +20,8 @@ Metric policy, the same for every backend:
 
 import dataclasses
 import numbers
+import os
+import posixpath
 import time
 from abc import ABC, abstractmethod
 from dataclasses import MISSING, dataclass, field
@@ -128,12 +130,13 @@ def metric_step(key, step):
                              f"integer; expected a non-negative integer")
         step = int(step)
     if step < 0:
-        raise ValueError(f"metric {key!r}: step {step} is negative; expected a non-negative integer")
+        raise ValueError(f"metric {key!r}: step {step} is negative; "
+                         f"expected a non-negative integer")
     return step
 
 
 def metric_timestamp(key, timestamp):
-    """Return ``timestamp`` in ms as an int (``None`` -> now), or raise ValueError naming ``key``."""
+    """Return ``timestamp`` in ms as an int (``None`` -> now); ValueError names ``key``."""
     if timestamp is None:
         return time.time_ns() // 1_000_000
     if type(timestamp) is not int:
@@ -161,7 +164,8 @@ def string_mapping(kind, mapping):
         ValueError: ``mapping`` is not a mapping, or a key is not a non-empty string.
     """
     if not hasattr(mapping, "items"):
-        raise ValueError(f"{kind} must be a mapping of names to values, not {type(mapping).__name__}")
+        raise ValueError(f"{kind} must be a mapping of names to values, "
+                         f"not {type(mapping).__name__}")
     result = {}
     for key, value in mapping.items():
         if type(key) is not str or not key:
@@ -279,11 +283,9 @@ class RunTracker(ABC):
             artifact_path: a relative directory inside the run's artifacts (default: top level).
 
         Raises:
-            ValueError: ``path`` does not exist, or ``artifact_path`` is absolute or contains ``..``.
+            ValueError: ``path`` does not exist, or ``artifact_path`` is absolute or
+                contains ``..``.
         """
-        import os
-        import posixpath
-
         path = os.fspath(path)
         if not os.path.exists(path):
             raise ValueError(f"artifact {path!r} does not exist")
@@ -298,7 +300,7 @@ class RunTracker(ABC):
 
     @abstractmethod
     def write_metrics(self, metrics, timestamp, step):
-        """Store validated metrics: ``metrics`` maps str -> float; ``timestamp`` ms; ``step`` int."""
+        """Store validated metrics: ``metrics`` str -> float, ``timestamp`` ms, ``step`` int."""
 
     def write_metric(self, key, value, timestamp, step):
         """Store one validated metric (default: ``write_metrics({key: value}, ...)``)."""
@@ -311,7 +313,10 @@ class RunTracker(ABC):
         """Store validated tags (str -> str). Default: ignored."""
 
     def write_artifact(self, path, artifact_path):
-        """Store an existing file or directory under a safe relative ``artifact_path``. Default: ignored."""
+        """Store an existing file or directory under a safe relative ``artifact_path``.
+
+        Default: ignored.
+        """
 
     def flush(self):
         """Deliver everything buffered so far. Default: nothing buffered."""

@@ -360,7 +360,8 @@ class MLflowTracker(RunTracker):
             repaired = repaired.replace("/", "_")
         repaired = repaired[:_MAX_KEY_LENGTH]
         if repaired != key:
-            _LOG.warning("MLFLOW: metric key %r is not valid in MLflow; logged as %r", key, repaired)
+            _LOG.warning("MLFLOW: metric key %r is not valid in MLflow; logged as %r",
+                         key, repaired)
         return repaired
 
     def _deliver_entries(self, entries):

@@ -204,7 +204,8 @@ class ClientTransport:
 
     def experiment_id(self, name):
         """Return the id of experiment ``name``, creating it if needed."""
-        experiment = self._guard("get_experiment_by_name", self._client.get_experiment_by_name, name)
+        experiment = self._guard("get_experiment_by_name", self._client.get_experiment_by_name,
+                                 name)
         if experiment is not None:
             return experiment.experiment_id
         try:

@@ -127,7 +127,8 @@ class MultiBackendTracker(RunTracker):
         self._fan_out("set_tags", 0, lambda backend: backend.write_tags(tags))
 
     def write_artifact(self, path, artifact_path):
-        self._fan_out("log_artifact", 0, lambda backend: backend.write_artifact(path, artifact_path))
+        self._fan_out("log_artifact", 0,
+                      lambda backend: backend.write_artifact(path, artifact_path))
 
     def flush(self):
         """Make every backend deliver what it buffers (failures reported, not raised)."""
@@ -161,7 +162,8 @@ class MultiBackendTracker(RunTracker):
                 report = DeliveryReport(note=f"no report: {error}")
             if report is None:
                 report = DeliveryReport(sent=self._offered - self._dropped[name])
-            reports[name] = dataclasses.replace(report, dropped=report.dropped + self._dropped[name])
+            reports[name] = dataclasses.replace(
+                report, dropped=report.dropped + self._dropped[name])
         return reports
 
     def closing_lines(self):

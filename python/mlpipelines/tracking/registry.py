@@ -68,7 +68,7 @@ def register_tracker(name, tracker_class=None):
 
 
 def unregister_tracker(name):
-    """Remove the backend registered under ``name`` (case-insensitive); unknown names are ignored."""
+    """Remove the backend registered under ``name`` (any case); unknown names are ignored."""
     with _lock:
         _trackers.pop(str(name).upper(), None)
 
@@ -123,7 +123,8 @@ def _check_declaration(name, tracker_class):
         raise TrackingError(f"tracking backend name {name!r} is invalid; expected upper-case "
                             f"letters, digits and '_' starting with a letter (like MLFLOW)")
     if not (isinstance(tracker_class, type) and issubclass(tracker_class, RunTracker)):
-        raise TrackingError(f"tracking backend {name}: {tracker_class!r} is not a RunTracker subclass")
+        raise TrackingError(f"tracking backend {name}: {tracker_class!r} is not a RunTracker "
+                            f"subclass")
     options_class = tracker_class.options_class
     if not dataclasses.is_dataclass(options_class):
         raise TrackingError(f"tracking backend {name}: {_qualified(tracker_class)}.options_class "

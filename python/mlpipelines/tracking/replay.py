@@ -45,7 +45,8 @@ def replay_file(spool_file, tracking_uri=None, retry=RetryPolicy(), output=None)
 
     uri = tracking_uri or spool_file.header.get("tracking_uri")
     if not uri:
-        raise TrackingError(f"{spool_file.path}: no tracking_uri in the header; pass --tracking_uri")
+        raise TrackingError(f"{spool_file.path}: no tracking_uri in the header; "
+                            f"pass --tracking_uri")
     transport = open_transport(uri, retry.timeout_seconds)
 
     def attempt(call, what):

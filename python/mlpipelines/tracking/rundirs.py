@@ -53,12 +53,13 @@ def existing_run_directory(parent, run_name, option_name):
 
 
 def write_yaml_atomically(path, mapping):
-    """Replace ``path`` with ``mapping`` as YAML, via a temp file in the same directory and rename."""
+    """Replace ``path`` with ``mapping`` as YAML (temp file in the same directory + rename)."""
     directory = os.path.dirname(path) or "."
     descriptor, temporary = tempfile.mkstemp(prefix=".tmp-", suffix=".yaml", dir=directory)
     try:
         with os.fdopen(descriptor, "w", encoding="utf-8") as out:
-            yaml.safe_dump(mapping, out, allow_unicode=True, sort_keys=True, default_flow_style=False)
+            yaml.safe_dump(mapping, out, allow_unicode=True, sort_keys=True,
+                           default_flow_style=False)
             out.flush()
             os.fsync(out.fileno())
         os.replace(temporary, path)
@@ -92,7 +93,7 @@ def read_yaml_mapping(path):
 
 
 def merge_yaml_mapping(path, additions):
-    """Read ``path``, add/replace the string entries of ``additions``, and write it back atomically."""
+    """Read ``path``, add or replace the entries of ``additions``, write it back atomically."""
     merged = {str(k): str(v) for k, v in read_yaml_mapping(path).items()}
     merged.update(additions)
     write_yaml_atomically(path, merged)

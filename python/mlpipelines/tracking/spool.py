@@ -130,7 +130,7 @@ class SpoolFile:
         return records
 
     def run_id(self):
-        """The run the entries belong to: header, a later ``run_id`` entry, or one replay created."""
+        """The run of the entries: header, a later ``run_id`` entry, or the one replay created."""
         run_id = self.header.get("run_id")
         for entry in self.entries:
             run_id = entry.get("run_id", run_id)
