@@ -33,11 +33,12 @@ LOGGING_SCRIPT = textwrap.dedent('''
     ''')
 
 
-def start(server_url, experiment, ending, *extra):
+def start(server_url, experiment, ending, work_dir, *extra):
     return subprocess.Popen(
         [PYTHON, "-c", LOGGING_SCRIPT, *extra, "--tracking_backends", "MLFLOW",
          "--mlflow_tracking_uri", server_url, "--mlflow_experiment_name", experiment, ending],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=subprocess_env())
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=work_dir,
+        env=subprocess_env(MLPIPELINES_SPOOL_DIR=str(work_dir / "spool")))
 
 
 def the_run(server_url, experiment):
@@ -54,7 +55,7 @@ def the_run(server_url, experiment):
 def test_sigterm_delivers_buffered_metrics_then_runs_the_previous_handler(
         mlflow_server, tmp_path, extra, expected_code, expected_output):
     experiment = f"sigterm-{uuid.uuid4().hex[:8]}"
-    process = start(mlflow_server.url, experiment, "wait", *extra)
+    process = start(mlflow_server.url, experiment, "wait", tmp_path, *extra)
     try:
         assert process.stdout.readline() == "logged\n"
         process.send_signal(signal.SIGTERM)
@@ -73,11 +74,12 @@ def test_sigterm_delivers_buffered_metrics_then_runs_the_previous_handler(
 
 @pytest.mark.parametrize("ending, code, status", [("exit", 0, "FINISHED"), ("raise", 1, "FAILED")])
 def test_interpreter_exit_without_close_delivers_and_ends_the_run(
-        mlflow_server, ending, code, status):
+        mlflow_server, tmp_path, ending, code, status):
     experiment = f"exit-{uuid.uuid4().hex[:8]}"
-    process = start(mlflow_server.url, experiment, ending)
+    process = start(mlflow_server.url, experiment, ending, tmp_path)
     out, err = process.communicate(timeout=180)
     assert process.returncode == code, err
     run = the_run(mlflow_server.url, experiment)
     assert run.info.status == status
     assert len(history(mlflow_server.url, run.info.run_id, "loss")) == 3000
+    assert not (tmp_path / "spool").exists()
