@@ -1,0 +1,35 @@
+"""The tracking runtime that runs inside every generated training script.
+
+Importing this package needs only the standard library, PyYAML and
+argparse-dataclass; mlflow and tensorboardX are imported by their backends on
+first use. Nothing outside ``mlpipelines.tracking`` is imported, because the
+package is also copied next to generated scripts.
+
+Example::
+
+    from mlpipelines.tracking import MultiBackendTracker, build_parser
+
+    args = build_parser().parse_args()       # --tracking_backends STDOUT,MLFLOW ...
+    with MultiBackendTracker(args) as tracker:
+        tracker.log_metrics({"loss": 0.3, "acc": 0.9}, step=12)
+"""
+
+from .base import DeliveryReport, RunTracker, option, tracking_options
+from .errors import TrackingError
+from .multi import MultiBackendTracker
+from .parser import build_parser
+from .registry import (ENTRY_POINT_GROUP, register_tracker, registered_trackers, tracker_class,
+                       unregister_tracker)
+# Importing the built-in backends registers them (STDOUT, MLFLOW, CSV, TENSORBOARD).
+from .csv import CsvOptions, CsvTracker
+from .mlflow import MLflowOptions, MLflowTracker, RetryPolicy
+from .stdout import StdOutOptions, StdOutTracker
+from .tensorboard import TensorBoardOptions, TensorBoardTracker
+
+__all__ = [
+    "build_parser", "MultiBackendTracker", "RunTracker", "TrackingError", "DeliveryReport",
+    "register_tracker", "unregister_tracker", "registered_trackers", "tracker_class",
+    "ENTRY_POINT_GROUP", "option", "tracking_options",
+    "StdOutTracker", "StdOutOptions", "MLflowTracker", "MLflowOptions", "RetryPolicy",
+    "CsvTracker", "CsvOptions", "TensorBoardTracker", "TensorBoardOptions",
+]

@@ -1,0 +1,163 @@
+"""The MLflow spool: what could not be delivered, kept on disk as JSON Lines.
+
+One spool file per tracker process, ``<spool_dir>/<run id or new-run>-<pid>-<ms>.jsonl``.
+Line 1 is a header naming the tracking URI (without credentials), the run and
+the experiment; every further line is one entry with a sequence number ``seq``:
+
+* ``{"seq": 3, "metrics": [[key, value, timestamp, step], ...], "params": {...}, "tags": {...}}``
+* ``{"seq": 4, "artifact": "/abs/path", "artifact_path": "plots"}``
+* ``{"seq": 5, "run_id": "..."}`` the run was created after earlier entries were spooled
+* ``{"seq": 6, "end_run": "FINISHED", "end_time": 1700000000000}``
+
+Replay records progress in ``<spool file>.progress`` beside it: one JSON line per
+delivered entry (``{"delivered": 3}``) and the id of a run it had to create
+(``{"run_id": "..."}``), each appended and fsynced before the next entry is sent,
+so a second replay sends nothing again. Every line is flushed and fsynced when
+written: a spool exists because something already went wrong.
+"""
+
+import json
+import os
+import threading
+
+from .errors import TrackingError
+
+SPOOL_FORMAT = "mlpipelines-spool/1"
+
+
+def _append_line(path, record):
+    line = json.dumps(record, ensure_ascii=False) + "\n"
+    descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        os.write(descriptor, line.encode("utf-8"))
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+class SpoolWriter:
+    """Appends spool entries for one tracker; the file is created with the first entry.
+
+    Args:
+        directory: the spool directory (created when needed).
+        header: the header fields (tracking_uri, run_id, experiment_id, experiment_name).
+        file_stem: the file name without ``.jsonl``.
+    """
+
+    def __init__(self, directory, header, file_stem):
+        self.directory = os.path.abspath(directory)
+        self.path = os.path.join(self.directory, file_stem + ".jsonl")
+        self._header = {"spool": SPOOL_FORMAT, **header}
+        self._sequence = 0
+        self._lock = threading.Lock()
+
+    def append(self, entry):
+        """Append ``entry`` (a dict) with the next sequence number.
+
+        Raises:
+            OSError: the directory or file cannot be written (the caller counts the loss).
+        """
+        with self._lock:
+            if self._sequence == 0:
+                os.makedirs(self.directory, exist_ok=True)
+                _append_line(self.path, self._header)
+            self._sequence += 1
+            _append_line(self.path, {"seq": self._sequence, **entry})
+
+    @property
+    def used(self):
+        """True once something was spooled."""
+        return self._sequence > 0
+
+
+class SpoolFile:
+    """A spool file read back for replay, with its progress.
+
+    Attributes:
+        path: the ``.jsonl`` file.
+        header: the header mapping.
+        entries: the entries in order.
+        delivered: the set of delivered ``seq`` numbers (from the progress file).
+        created_run_id: a run that an earlier replay created for this file, or None.
+
+    Raises:
+        TrackingError: a line is not JSON or the header is not a spool header
+            (the message names the file and line).
+    """
+
+    def __init__(self, path):
+        self.path = path
+        self.progress_path = path + ".progress"
+        lines = self._read_json_lines(path)
+        if not lines or lines[0][1].get("spool") != SPOOL_FORMAT:
+            raise TrackingError(f"{path}:1: not an mlpipelines spool file "
+                                f"(expected a header with \"spool\": \"{SPOOL_FORMAT}\")")
+        self.header = lines[0][1]
+        self.entries = []
+        for number, record in lines[1:]:
+            if not isinstance(record.get("seq"), int):
+                raise TrackingError(f"{path}:{number}: entry without an integer \"seq\"")
+            self.entries.append(record)
+        self.delivered = set()
+        self.created_run_id = None
+        for _, record in self._read_json_lines(self.progress_path, missing_ok=True):
+            if "delivered" in record:
+                self.delivered.add(record["delivered"])
+            if "run_id" in record:
+                self.created_run_id = record["run_id"]
+
+    @staticmethod
+    def _read_json_lines(path, missing_ok=False):
+        records = []
+        try:
+            with open(path, encoding="utf-8") as source:
+                for number, line in enumerate(source, start=1):
+                    if not line.strip():
+                        continue
+                    if not line.endswith("\n"):
+                        break  # a line cut short by a crash was never completely written
+                    try:
+                        record = json.loads(line)
+                    except json.JSONDecodeError as error:
+                        raise TrackingError(f"{path}:{number}: not a JSON line: {error}") from None
+                    if not isinstance(record, dict):
+                        raise TrackingError(f"{path}:{number}: expected a JSON object")
+                    records.append((number, record))
+        except FileNotFoundError:
+            if missing_ok:
+                return []
+            raise TrackingError(f"{path}: no such spool file") from None
+        return records
+
+    def run_id(self):
+        """The run of the entries: header, a later ``run_id`` entry, or the one replay created."""
+        run_id = self.header.get("run_id")
+        for entry in self.entries:
+            run_id = entry.get("run_id", run_id)
+        return run_id or self.created_run_id
+
+    def mark_delivered(self, sequence):
+        """Durably record that entry ``sequence`` was delivered."""
+        _append_line(self.progress_path, {"delivered": sequence})
+        self.delivered.add(sequence)
+
+    def record_created_run(self, run_id):
+        """Durably record the run created for this file's entries."""
+        _append_line(self.progress_path, {"run_id": run_id})
+        self.created_run_id = run_id
+
+
+def find_spool_files(path):
+    """Return the spool files at ``path`` (a ``.jsonl`` file or a directory searched recursively).
+
+    Raises:
+        TrackingError: ``path`` does not exist.
+    """
+    if os.path.isfile(path):
+        return [path]
+    if not os.path.isdir(path):
+        raise TrackingError(f"{path}: no such spool file or directory")
+    found = []
+    for root, _, files in os.walk(path):
+        found.extend(os.path.join(root, name) for name in files if name.endswith(".jsonl"))
+    return sorted(found)

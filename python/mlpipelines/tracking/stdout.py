@@ -1,0 +1,85 @@
+"""STDOUT backend: one readable line per ``log_metrics`` call on standard output."""
+
+import re
+import sys
+
+from .base import DeliveryReport, RunTracker, option, tracking_options
+from .registry import register_tracker
+
+_SECRET_KEY = re.compile(r"passw(or)?d|secret|token|api[_-]?key|credential|private[_-]?key", re.I)
+
+
+@tracking_options
+class StdOutOptions:
+    """Options of the STDOUT backend."""
+
+    stdout_experiment_name: str = option("experiment name shown in the output (default: default)",
+                                         default="default")
+
+
+class StdOutTracker(RunTracker):
+    """Prints metrics as ``[experiment] step 12: acc=0.9 loss=0.3`` (one line per call).
+
+    A header line names the experiment before the first output. Params and tags are
+    printed too; values of keys that look secret (password, token, ...) are shown as
+    ``****``. The stream is looked up at each call, so redirecting ``sys.stdout`` works.
+
+    Args:
+        options: a ``StdOutOptions``.
+    """
+
+    options_class = StdOutOptions
+
+    def __init__(self, options):
+        self.experiment_name = options.stdout_experiment_name
+        self._step_prefix = f"[{self.experiment_name}] step "
+        self._header_printed = False
+        self._values = 0
+
+    def _print(self, line):
+        stream = sys.stdout
+        if not self._header_printed:
+            self._header_printed = True
+            stream.write(f"[{self.experiment_name}] tracking experiment {self.experiment_name!r}\n")
+        stream.write(line)
+        stream.flush()
+
+    def write_metrics(self, metrics, timestamp, step):
+        pairs = " ".join([f"{key}={value:.6g}" for key, value in metrics.items()])
+        self._print(f"{self._step_prefix}{step}: {pairs}\n")
+        self._values += len(metrics)
+
+    def write_metric(self, key, value, timestamp, step):
+        if not self._header_printed:
+            self._print("")
+        stream = sys.stdout
+        stream.write(f"{self._step_prefix}{step}: {key}={value:.6g}\n")
+        stream.flush()
+        self._values += 1
+
+    def write_params(self, params):
+        self._print(f"[{self.experiment_name}] params: {self._pairs(params)}\n")
+
+    def write_tags(self, tags):
+        self._print(f"[{self.experiment_name}] tags: {self._pairs(tags)}\n")
+
+    def write_artifact(self, path, artifact_path):
+        target = f" -> {artifact_path}" if artifact_path else ""
+        self._print(f"[{self.experiment_name}] artifact: {path}{target}\n")
+
+    def flush(self):
+        sys.stdout.flush()
+
+    def close(self, status="FINISHED"):
+        sys.stdout.flush()
+
+    def delivery_report(self):
+        return DeliveryReport(sent=self._values)
+
+    @staticmethod
+    def _pairs(mapping):
+        return " ".join(f"{key}={'****' if _SECRET_KEY.search(key) else value}"
+                        for key, value in sorted(mapping.items()))
+
+
+register_tracker("STDOUT", StdOutTracker)

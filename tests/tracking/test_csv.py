@@ -1,0 +1,123 @@
+"""CSV backend: the contract's run directory, read back with the csv module."""
+
+import argparse
+import csv
+import math
+import os
+import threading
+
+import pytest
+import yaml
+
+from mlpipelines.tracking import CsvOptions, CsvTracker, MultiBackendTracker, TrackingError
+
+
+def read_rows(path):
+    with open(path, newline="", encoding="utf-8") as source:
+        return list(csv.reader(source))
+
+
+def test_metrics_params_tags_and_run_file(tmp_path):
+    tracker = CsvTracker(CsvOptions(csv_dir=str(tmp_path)))
+    tracker.log_metrics({"loss": 0.25, "lr": 1e-05}, step=0, timestamp=1000)
+    tracker.log_metric("odd, \"key\"", math.nan, step=1, timestamp=2000)
+    tracker.log_metric("big", math.inf, step=2, timestamp=3000)
+    tracker.log_metric("small", -math.inf, step=2, timestamp=3000)
+    tracker.log_params({"lr": 1e-05, "optimizer": "adam"})
+    tracker.log_params({"epochs": 3})
+    tracker.set_tags({"team": "vision ü"})
+    artifact = tmp_path / "model.txt"
+    artifact.write_text("weights")
+    tracker.log_artifact(artifact, artifact_path="models/best")
+    run_directory = tmp_path / "run_1"
+    assert read_rows(run_directory / "metrics.csv") == [
+        ["step", "timestamp", "key", "value"],
+        ["0", "1000", "loss", "0.25"], ["0", "1000", "lr", "1e-05"],
+        ["1", "2000", "odd, \"key\"", "nan"], ["2", "3000", "big", "inf"],
+        ["2", "3000", "small", "-inf"]]
+    run = yaml.safe_load((run_directory / "run.yaml").read_text())
+    assert run["status"] == "RUNNING" and run["name"] == "run_1"  # rows are there before close
+    tracker.close("FAILED")
+    assert yaml.safe_load((run_directory / "params.yaml").read_text()) == {
+        "lr": "1e-05", "optimizer": "adam", "epochs": "3"}
+    assert yaml.safe_load((run_directory / "tags.yaml").read_text(encoding="utf-8")) == {
+        "team": "vision ü"}
+    assert (run_directory / "artifacts" / "models" / "best" / "model.txt").read_text() == "weights"
+    run = yaml.safe_load((run_directory / "run.yaml").read_text())
+    assert run["status"] == "FAILED" and run["end_time"] >= run["start_time"]
+    assert tracker.delivery_report().sent == 5
+
+
+def test_params_merge_with_keys_written_by_the_other_half(tmp_path):
+    run_directory = tmp_path / "run_7"
+    run_directory.mkdir()
+    (run_directory / "params.yaml").write_text("batch_size: '32'\nlr: '0.5'\n")
+    (run_directory / "run.yaml").write_text("name: run_7\nstatus: RUNNING\n")
+    tracker = CsvTracker(CsvOptions(csv_dir=str(tmp_path), csv_run_name="run_7"))
+    tracker.log_params({"lr": 0.1})
+    tracker.log_metric("loss", 2.0, step=3)
+    tracker.close("FINISHED")
+    assert yaml.safe_load((run_directory / "params.yaml").read_text()) == {
+        "batch_size": "32", "lr": "0.1"}
+    # The owner (Java) writes run.yaml; Python leaves it alone.
+    assert yaml.safe_load((run_directory / "run.yaml").read_text())["status"] == "RUNNING"
+    assert read_rows(run_directory / "metrics.csv")[1][::2] == ["3", "loss"]
+
+
+def test_given_run_name_must_exist(tmp_path, tracking_log):
+    tracker = CsvTracker(CsvOptions(csv_dir=str(tmp_path), csv_run_name="run_9"))
+    with pytest.raises(TrackingError, match=r"--csv_run_name 'run_9': run directory .*run_9 does "
+                                            r"not exist; the run's owner creates it"):
+        tracker.log_metric("loss", 1.0)
+    with pytest.raises(TrackingError, match="is not a plain directory name"):
+        CsvTracker(CsvOptions(csv_dir=str(tmp_path), csv_run_name="../x")).log_metric("loss", 1.0)
+
+
+def test_rows_reach_the_file_before_close(tmp_path):
+    tracker = CsvTracker(CsvOptions(csv_dir=str(tmp_path)))
+    tracker.log_metric("loss", 0.5, step=1)
+    assert read_rows(tmp_path / "run_1" / "metrics.csv")[1][2:] == ["loss", "0.5"]
+    tracker.close()
+
+
+def test_concurrent_trackers_claim_distinct_runs(tmp_path):
+    (tmp_path / "run_3").mkdir()  # N = 1 + highest existing
+    trackers = [CsvTracker(CsvOptions(csv_dir=str(tmp_path))) for _ in range(8)]
+    threads = [threading.Thread(target=t.log_metric, args=("loss", 1.0)) for t in trackers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    names = sorted((os.path.basename(t.run_directory) for t in trackers),
+                   key=lambda name: int(name[4:]))
+    assert names == [f"run_{n}" for n in range(4, 12)]
+    for tracker in trackers:
+        tracker.close()
+
+
+def test_two_writers_share_one_metrics_file_without_torn_rows(tmp_path):
+    run_directory = tmp_path / "shared"
+    run_directory.mkdir()
+    options = CsvOptions(csv_dir=str(tmp_path), csv_run_name="shared")
+    writers = [MultiBackendTracker(argparse.Namespace(tracking_backends="CSV", **vars_of(options)))
+               for _ in range(2)]
+
+    def log(tracker, key):
+        for step in range(500):
+            tracker.log_metrics({key: step * 0.5, key + "_b": 1.0}, step=step)
+
+    threads = [threading.Thread(target=log, args=(w, f"w{i}")) for i, w in enumerate(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for writer in writers:
+        writer.close()
+    rows = read_rows(run_directory / "metrics.csv")
+    assert rows[0] == ["step", "timestamp", "key", "value"] and len(rows) == 2001
+    assert all(len(row) == 4 for row in rows)
+    assert sorted(float(r[3]) for r in rows[1:] if r[2] == "w1") == [s * 0.5 for s in range(500)]
+
+
+def vars_of(options):
+    return {name: getattr(options, name) for name in options.__dataclass_fields__}

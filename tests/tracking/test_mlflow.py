@@ -1,0 +1,167 @@
+"""MLFLOW backend against a real MLflow server and a local SQLite store, read with MlflowClient."""
+
+import argparse
+import math
+import uuid
+
+import mlflow
+import pytest
+
+from mlpipelines.tracking import MLflowOptions, MLflowTracker, MultiBackendTracker
+from tracking_helpers import history, new_run
+
+MAX_DOUBLE = 1.7976931348623157e308
+
+
+def java_owned(server, run_id):
+    return MLflowOptions(mlflow_tracking_uri=server.url, mlflow_run_id=run_id)
+
+
+def unique(name):
+    return f"{name}-{uuid.uuid4().hex[:8]}"
+
+
+def only_run(tracking_uri, experiment_name):
+    client = mlflow.MlflowClient(tracking_uri)
+    experiment = client.get_experiment_by_name(experiment_name)
+    runs = client.search_runs([experiment.experiment_id])
+    assert len(runs) == 1
+    return runs[0]
+
+
+def test_own_run_gets_every_value_params_tags_and_finished(mlflow_server, in_tmp_dir, capsys):
+    experiment = unique("own")
+    args = argparse.Namespace(tracking_backends="MLFLOW", mlflow_tracking_uri=mlflow_server.url,
+                              mlflow_experiment_name=experiment)
+    with MultiBackendTracker(args) as tracker:
+        for step in range(1200):
+            tracker.log_metrics({"loss": 1.0 / (step + 1), "acc": step / 1200}, step=step)
+        tracker.log_metric("lr", 0.01, step=7, timestamp=1_700_000_000_000)
+        tracker.log_params({"lr": 0.01, "optimizer": "adam"})
+        tracker.set_tags({"team": "vision", "note": "Größe 実験"})
+    run = only_run(mlflow_server.url, experiment)
+    assert run.info.status == "FINISHED" and run.info.end_time is not None
+    assert history(mlflow_server.url, run.info.run_id, "loss") == [
+        (step, 1.0 / (step + 1)) for step in range(1200)]
+    assert len(history(mlflow_server.url, run.info.run_id, "acc")) == 1200
+    lr = mlflow.MlflowClient(mlflow_server.url).get_metric_history(run.info.run_id, "lr")
+    assert [(m.step, m.value, m.timestamp) for m in lr] == [(7, 0.01, 1_700_000_000_000)]
+    assert run.data.params == {"lr": "0.01", "optimizer": "adam"}
+    assert run.data.tags["team"] == "vision" and run.data.tags["note"] == "Größe 実験"
+    err = capsys.readouterr().err
+    assert (f"MLFLOW: sent 2405, retried 0, spooled 0, dropped 0; "
+            f"{mlflow_server.url}/#/experiments/{run.info.experiment_id}/runs/{run.info.run_id}"
+            ) in err
+
+
+def test_own_run_ends_failed_when_training_raises(mlflow_server, in_tmp_dir):
+    experiment = unique("failed")
+    args = argparse.Namespace(tracking_backends="MLFLOW", mlflow_tracking_uri=mlflow_server.url,
+                              mlflow_experiment_name=experiment)
+    with pytest.raises(RuntimeError):
+        with MultiBackendTracker(args) as tracker:
+            tracker.log_metric("loss", 0.5, step=1)
+            raise RuntimeError("diverged")
+    run = only_run(mlflow_server.url, experiment)
+    assert run.info.status == "FAILED"
+    assert history(mlflow_server.url, run.info.run_id, "loss") == [(1, 0.5)]
+
+
+def test_run_owned_by_the_java_side_is_never_ended(mlflow_server, in_tmp_dir):
+    run_id = new_run(mlflow_server.url, unique("java"))
+    tracker = MLflowTracker(java_owned(mlflow_server, run_id))
+    for step in range(300):
+        tracker.log_metric("loss", step * 0.5, step=step)
+    tracker.close("FAILED")
+    run = mlflow.MlflowClient(mlflow_server.url).get_run(run_id)
+    assert run.info.status == "RUNNING" and run.info.end_time is None
+    assert history(mlflow_server.url, run_id, "loss") == [(s, s * 0.5) for s in range(300)]
+
+
+def test_nan_kept_infinity_stored_as_max_double_with_one_warning_per_key(
+        mlflow_server, in_tmp_dir, tracking_log):
+    run_id = new_run(mlflow_server.url, unique("nonfinite"))
+    tracker = MLflowTracker(java_owned(mlflow_server, run_id))
+    tracker.log_metric("nan", math.nan, step=0)
+    tracker.log_metric("up", math.inf, step=0)
+    tracker.log_metric("up", math.inf, step=1)
+    tracker.log_metric("down", -math.inf, step=0)
+    tracker.close()
+    assert math.isnan(history(mlflow_server.url, run_id, "nan")[0][1])
+    assert history(mlflow_server.url, run_id, "up") == [(0, MAX_DOUBLE), (1, MAX_DOUBLE)]
+    assert history(mlflow_server.url, run_id, "down") == [(0, -MAX_DOUBLE)]
+    warnings = [r.getMessage() for r in tracking_log.records if "infinite value" in r.getMessage()]
+    assert len(warnings) == 2 and "'up'" in warnings[0] and "'down'" in warnings[1]
+
+
+def test_invalid_metric_key_is_repaired_with_a_warning(mlflow_server, in_tmp_dir, tracking_log):
+    run_id = new_run(mlflow_server.url, unique("keys"))
+    tracker = MLflowTracker(java_owned(mlflow_server, run_id))
+    tracker.log_metric("loss@val", 0.5, step=1)
+    tracker.log_metric("val/loss", 0.25, step=1)
+    tracker.close()
+    assert history(mlflow_server.url, run_id, "loss_val") == [(1, 0.5)]
+    assert history(mlflow_server.url, run_id, "val/loss") == [(1, 0.25)]
+    assert any("'loss@val' is not valid in MLflow; logged as 'loss_val'" in r.getMessage()
+               for r in tracking_log.records)
+
+
+def test_full_queue_applies_back_pressure_and_loses_nothing(mlflow_server, in_tmp_dir):
+    run_id = new_run(mlflow_server.url, unique("pressure"))
+    tracker = MLflowTracker(java_owned(mlflow_server, run_id),
+                            max_queued=2000)
+    longest = 0
+    for step in range(8000):
+        tracker.log_metric("loss", float(step), step=step)
+        longest = max(longest, tracker.queued)
+    tracker.close()
+    assert longest <= 2000
+    assert history(mlflow_server.url, run_id, "loss") == [(s, float(s)) for s in range(8000)]
+    assert tracker.delivery_report().sent == 8000
+
+
+def test_flush_delivers_before_returning(mlflow_server, in_tmp_dir):
+    run_id = new_run(mlflow_server.url, unique("flush"))
+    tracker = MLflowTracker(java_owned(mlflow_server, run_id),
+                            flush_interval_seconds=600)
+    tracker.log_metrics({"a": 1.0, "b": 2.0}, step=3)
+    tracker.flush()
+    assert history(mlflow_server.url, run_id, "b") == [(3, 2.0)]
+    tracker.close()
+
+
+def test_artifact_is_uploaded_into_the_run(mlflow_server, in_tmp_dir):
+    run_id = new_run(mlflow_server.url, unique("artifact"))
+    tracker = MLflowTracker(java_owned(mlflow_server, run_id))
+    (in_tmp_dir / "report.txt").write_text("accuracy 0.9")
+    tracker.log_artifact(in_tmp_dir / "report.txt", artifact_path="reports")
+    tracker.close()
+    client = mlflow.MlflowClient(mlflow_server.url)
+    assert [a.path for a in client.list_artifacts(run_id, "reports")] == ["reports/report.txt"]
+
+
+def test_local_sqlite_store_without_a_server(in_tmp_dir):
+    uri = f"sqlite:///{in_tmp_dir / 'local.db'}"
+    args = argparse.Namespace(tracking_backends="mlflow", mlflow_tracking_uri=uri,
+                              mlflow_experiment_name="local")
+    with MultiBackendTracker(args) as tracker:
+        for step in range(50):
+            tracker.log_metric("loss", step / 10, step=step)
+        tracker.log_metric("inf", math.inf)
+    run = only_run(uri, "local")
+    assert run.info.status == "FINISHED"
+    assert history(uri, run.info.run_id, "loss") == [(s, s / 10) for s in range(50)]
+    assert history(uri, run.info.run_id, "inf") == [(0, MAX_DOUBLE)]
+
+
+def test_rejected_request_is_spooled_at_once_without_retries(mlflow_server, in_tmp_dir,
+                                                             tracking_log):
+    tracker = MLflowTracker(MLflowOptions(mlflow_tracking_uri=mlflow_server.url,
+                                          mlflow_run_id="0" * 32))
+    tracker.log_metric("loss", 0.5, step=1)
+    tracker.close()
+    report = tracker.delivery_report()
+    assert (report.sent, report.retried, report.spooled, report.dropped) == (0, 0, 1, 0)
+    assert any("HTTP 404" in r.getMessage() and "spooling to" in r.getMessage()
+               for r in tracking_log.records)
+    assert len(list((in_tmp_dir / "spool").glob("*.jsonl"))) == 1
