@@ -21,6 +21,7 @@ public final class Main {
         COMMANDS.put("run", new RunCommand());
         COMMANDS.put("generate", new GenerateCommand());
         COMMANDS.put("check-config", new CheckConfigCommand());
+        COMMANDS.put("backends", new BackendsCommand());
         COMMANDS.put("replay", new ReplayCommand());
     }
 
