@@ -256,9 +256,22 @@ public final class TrainingLauncher implements AutoCloseable {
                 Duration.ofNanos(end - finishStart));
     }
 
-    /** {@code python script --key value …}, keys sorted; refuses malformed keys and credentials. */
+    /** {@code python script --key=value …}; see {@link #pythonArguments(Map)}. */
     List<String> command(Path script, Map<String, String> pythonParams) {
         List<String> command = new ArrayList<>(List.of(python, script.toString()));
+        command.addAll(pythonArguments(pythonParams));
+        return command;
+    }
+
+    /**
+     * The training script's arguments for the trackers' Python params: one {@code --key=value} per
+     * param, sorted by key. One token per option, so that a value starting with '-' is never taken
+     * for an option by argparse; each value arrives byte-for-byte (no shell is involved).
+     *
+     * @throws TrackingException for a malformed key, or a key or value that looks like a credential
+     */
+    public static List<String> pythonArguments(Map<String, String> pythonParams) {
+        List<String> arguments = new ArrayList<>();
         for (Map.Entry<String, String> param : new TreeMap<>(pythonParams).entrySet()) {
             String key = param.getKey();
             if (!PARAM_KEY.matcher(key).matches()) {
@@ -268,10 +281,9 @@ public final class TrainingLauncher implements AutoCloseable {
                 throw new TrackingException("Python param '" + key + "' holds a credential, which must not travel on "
                         + "the command line (every local user can read it); pass it in the environment instead");
             }
-            command.add("--" + key);
-            command.add(param.getValue());
+            arguments.add("--" + key + "=" + param.getValue());
         }
-        return command;
+        return arguments;
     }
 
     /** Starts the script, streams its output, waits; null when a stop came before it started. */

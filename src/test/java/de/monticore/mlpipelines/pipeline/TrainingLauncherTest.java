@@ -88,9 +88,9 @@ class TrainingLauncherTest {
         assertTrue(out().contains("training output line\n"), out());
 
         Map<?, ?> seen = new ObjectMapper().readValue(argvFile.toFile(), Map.class);
-        assertEquals(List.of("--csv_dir", "runs/my csv", "--csv_run_name", "run_1",
-                "--stdout_experiment_name", pythonParams.get("stdout_experiment_name"),
-                "--tracking_backends", "STDOUT,CSV"), seen.get("argv"));
+        assertEquals(List.of("--csv_dir=runs/my csv", "--csv_run_name=run_1",
+                "--stdout_experiment_name=" + pythonParams.get("stdout_experiment_name"),
+                "--tracking_backends=STDOUT,CSV"), seen.get("argv"));
         assertEquals("1", seen.get("params_logged"));
         assertEquals("1", seen.get("unbuffered"));
         assertFalse(Files.exists(temp.resolve("pwned")));
