@@ -74,15 +74,17 @@ class MlflowServer:
         command = [
             self.python, "-m", "mlflow", "server",
             "--backend-store-uri", self.store_uri,
-            "--default-artifact-root", (self.directory / "artifacts").as_uri(),
+            # Artifacts through the server's proxy (mlflow-artifacts:/), as the Java half requires.
+            "--artifacts-destination", (self.directory / "artifacts").as_uri(),
             "--host", "127.0.0.1",
             "--port", str(self.port),
             "--workers", "1",
         ]
+        environment = {**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
         with open(self.log_path, "ab") as log:
             self._process = subprocess.Popen(
                 command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                start_new_session=True, cwd=self.directory)
+                start_new_session=True, cwd=self.directory, env=environment)
         deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
         while time.monotonic() < deadline:
             if self._process.poll() is not None:

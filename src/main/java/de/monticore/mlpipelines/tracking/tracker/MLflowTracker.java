@@ -271,7 +271,16 @@ public class MLflowTracker implements RunTracker {
         if (run == null) {
             return Map.of();
         }
-        return Map.of("MLflow run", runUrl().toString());
+        Map<String, String> locations = new java.util.LinkedHashMap<>();
+        locations.put("MLflow run", runUrl().toString());
+        if (!LocalStore.isServerUrl(config.trackingUri())) {
+            // The local server stops with the pipeline, so the URL above is dead afterwards.
+            LocalStore store = LocalStore.parse(config.trackingUri());
+            locations.put("MLflow UI", "mlflow server --backend-store-uri " + store.uri()
+                    + " --artifacts-destination " + store.artifactsDirectory() + " --port 5000, then open "
+                    + "http://127.0.0.1:5000/#/experiments/" + run.experimentId() + "/runs/" + run.id());
+        }
+        return locations;
     }
 
     /** The run's page in the MLflow UI: {@code <server>/#/experiments/<id>/runs/<run>}. */
