@@ -38,8 +38,10 @@ python-env: $(VENV_STAMP)
 $(VENV_STAMP): pyproject.toml
 	@echo "== setting up $(VENV) (pip install -e .[dev])"
 	@[ -x $(PYTHON) ] || python3 -m venv $(VENV)
-	@$(PYTHON) -m pip install --quiet --upgrade pip
-	@$(PYTHON) -m pip install --quiet -e '.[dev]'
+	@# pip's log goes to a file and is shown only when the install fails.
+	@$(PYTHON) -m pip install --upgrade pip > $(VENV)/pip-install.log 2>&1 \
+	  && $(PYTHON) -m pip install -e '.[dev]' >> $(VENV)/pip-install.log 2>&1 \
+	  || { tail -40 $(VENV)/pip-install.log >&2; echo "pip install failed; full log: $(VENV)/pip-install.log" >&2; exit 1; }
 	@touch $@
 
 java-build: system-packages
