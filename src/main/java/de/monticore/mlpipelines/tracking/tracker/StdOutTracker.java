@@ -21,7 +21,6 @@ public class StdOutTracker implements RunTracker {
 
     private final StdOutConfig config;
     private final PrintStream out;
-    private int runNumber;
     private Instant runStart;
 
     public StdOutTracker(StdOutConfig config) {
@@ -36,10 +35,8 @@ public class StdOutTracker implements RunTracker {
 
     @Override
     public void startNewRun() {
-        runNumber++;
         runStart = Instant.now();
-        print("run " + runNumber + " of experiment '" + config.experimentName() + "' started at "
-                + TIME.format(runStart));
+        print("run of experiment '" + config.experimentName() + "' started at " + TIME.format(runStart));
     }
 
     @Override
@@ -48,7 +45,7 @@ public class StdOutTracker implements RunTracker {
             return;
         }
         Duration took = Duration.between(runStart, Instant.now());
-        print("run " + runNumber + " ended " + status + " after " + String.format("%.1f s", took.toMillis() / 1000.0));
+        print("run ended " + status + " after " + String.format("%.1f s", took.toMillis() / 1000.0));
         runStart = null;
     }
 

@@ -37,12 +37,12 @@ class StdOutTrackerTest {
         tracker.logArtifact(file.toFile(), "code");
         tracker.endRun(RunStatus.FINISHED);
         String[] lines = lines();
-        assertTrue(lines[0].startsWith("[tracking] run 1 of experiment 'digits' started at "), lines[0]);
+        assertTrue(lines[0].startsWith("[tracking] run of experiment 'digits' started at "), lines[0]);
         assertEquals("[tracking] param learning_rate = 0.1", lines[1]);
         assertEquals("[tracking] tag team = vision", lines[2]);
         assertEquals("[tracking] metric loss = 0.25 (step 7)", lines[3]);
         assertEquals("[tracking] artifact code/train.py", lines[4]);
-        assertTrue(lines[5].matches("\\[tracking] run 1 ended FINISHED after \\d+\\.\\d s"), lines[5]);
+        assertTrue(lines[5].matches("\\[tracking] run ended FINISHED after \\d+\\.\\d s"), lines[5]);
     }
 
     @Test
