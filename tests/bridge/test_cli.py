@@ -78,3 +78,42 @@ def test_java_config_errors_become_python_config_errors(tmp_path):
     assert raised.value.key_path == "backends.csv.dir"
     assert raised.value.problem == "expected a string, got a list"
     assert str(raised.value) == f"{config}: backends.csv.dir: expected a string, got a list"
+
+
+def test_replay_rejects_a_missing_spool(mlpipelines, tmp_path):
+    result = run(mlpipelines + ["replay", str(tmp_path / "nowhere")])
+    assert result.returncode == 2
+    assert result.stderr == (f"mlpipelines: {tmp_path / 'nowhere'}: no such file or directory; expected the spool "
+                             "directory named in the training script's closing message\n")
+
+
+def test_replay_command_delivers_what_was_spooled_exactly_once(tmp_path):
+    from mlflow import MlflowClient
+    from mlflow_server import MlflowServer, free_port
+    from mlpipelines.tracking import MLflowOptions, MLflowTracker, RetryPolicy
+
+    server = MlflowServer(tmp_path / "server")
+    server.port = free_port()
+    url = f"http://127.0.0.1:{server.port}"
+    spool = tmp_path / "spool"
+    # The server is not up yet: everything is retried briefly, then spooled.
+    tracker = MLflowTracker(MLflowOptions(mlflow_tracking_uri=url, mlflow_experiment_name="replayed"),
+                            spool_dir=spool, flush_interval_seconds=0.1,
+                            retry=RetryPolicy(attempts=1, first_backoff_seconds=0.1, max_backoff_seconds=0.1,
+                                              probe_seconds=60, timeout_seconds=2))
+    for step in range(20):
+        tracker.log_metric("loss", 1.0 / (step + 1), step=step)
+    tracker.close("FINISHED")
+    assert tracker.delivery_report().dropped == 0
+    with server.start():
+        first = run([str(CONSOLE_SCRIPT), "replay", str(spool)])
+        second = run([str(JAVA_LAUNCHER), "replay", str(spool)])
+        client = MlflowClient(url)
+        runs = client.search_runs([client.get_experiment_by_name("replayed").experiment_id])
+        history = sorted((m.step, m.value) for m in client.get_metric_history(runs[0].info.run_id, "loss"))
+    assert first.returncode == 0, first.stderr
+    assert second.returncode == 0, second.stderr
+    assert len(runs) == 1 and runs[0].info.status == "FINISHED"
+    assert history == [(step, 1.0 / (step + 1)) for step in range(20)]
+    assert "(0 already delivered before)" in first.stdout
+    assert "delivered 0 entries" in second.stdout

@@ -22,12 +22,12 @@ final class ReplayCommand implements Command {
     @Override
     public int run(List<String> args, PrintStream out, PrintStream err) {
         if (args.size() != 1 || args.get(0).startsWith("-")) {
-            throw new UsageException("expected exactly one argument, the spool directory");
+            throw new UsageException("expected exactly one argument, the spool directory (or one spool file)");
         }
         Path spool = Path.of(args.get(0));
-        if (!Files.isDirectory(spool)) {
-            err.println("mlpipelines: " + spool + ": no such directory; expected the spool directory named "
-                    + "in the training script's closing message");
+        if (!Files.exists(spool)) {
+            err.println("mlpipelines: " + spool + ": no such file or directory; expected the spool directory "
+                    + "named in the training script's closing message");
             return BAD_INPUT;
         }
         ProcessBuilder builder = new ProcessBuilder(PythonEnvironment.interpreter(), "-m",
