@@ -26,7 +26,7 @@ from types import SimpleNamespace
 import pytest
 import yaml
 
-from contract_checks import assert_option_keys_follow_the_rules, java_map, python_backends_from_java
+from contract_checks import assert_option_keys_follow_the_rules, python_backends_from_java
 from mlpipelines import bridge
 from mlpipelines.config import TrackingConfigError, load_tracking_config
 from mlpipelines.tracking import ENTRY_POINT_GROUP, register_tracker, registered_trackers, unregister_tracker
