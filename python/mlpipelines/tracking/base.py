@@ -183,6 +183,25 @@ def end_status(status):
     return normalized
 
 
+@dataclass(frozen=True)
+class ConfigKey:
+    """One key of a backend's section of tracking.yaml, as the Python side validates it.
+
+    Attributes:
+        option: the command-line option the key sets (``csv_dir`` for ``backends.csv.dir``),
+            or None for a key only the Java half uses (``clean_up``).
+        kind: ``"text"`` any string; ``"name"`` a non-blank string; ``"path"`` a non-blank
+            path without NUL characters; ``"run_statuses"`` a list of ``RUN_STATUSES``.
+
+    Example::
+
+        config_keys = {"dir": ConfigKey("csv_dir", "path")}
+    """
+
+    option: str = None
+    kind: str = "text"
+
+
 class RunTracker(ABC):
     """One place metrics, params, tags and artifacts of a training run go to.
 
@@ -197,6 +216,9 @@ class RunTracker(ABC):
     """
 
     options_class = None
+    # The keys of this backend's tracking.yaml section: yaml key -> ConfigKey; None when
+    # undeclared (then mlpipelines.config checks only that the section is a mapping).
+    config_keys = None
 
     def log_metric(self, key, value, timestamp=None, step=None):
         """Log one metric value.

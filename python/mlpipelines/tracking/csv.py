@@ -15,7 +15,7 @@ import shutil
 import tempfile
 from typing import Optional
 
-from .base import DeliveryReport, RunTracker, now_millis, option, tracking_options
+from .base import ConfigKey, DeliveryReport, RunTracker, now_millis, option, tracking_options
 from .registry import register_tracker
 from .rundirs import (claim_run_directory, existing_run_directory, merge_yaml_mapping,
                       read_yaml_mapping, write_yaml_atomically)
@@ -51,6 +51,7 @@ class CsvTracker(RunTracker):
     """
 
     options_class = CsvOptions
+    config_keys = {"dir": ConfigKey("csv_dir", "path")}
 
     def __init__(self, options):
         self.options = options

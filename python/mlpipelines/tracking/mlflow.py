@@ -40,7 +40,8 @@ from dataclasses import dataclass
 from typing import Optional
 
 from . import lifecycle
-from .base import DeliveryReport, RunTracker, end_status, now_millis, option, tracking_options
+from .base import (ConfigKey, DeliveryReport, RunTracker, end_status, now_millis, option,
+                   tracking_options)
 from .errors import TrackingError
 from .registry import register_tracker
 from .spool import SpoolWriter
@@ -157,6 +158,9 @@ class MLflowTracker(RunTracker):
     """
 
     options_class = MLflowOptions
+    config_keys = {"experiment_name": ConfigKey("mlflow_experiment_name", "name"),
+                   "tracking_uri": ConfigKey("mlflow_tracking_uri", "name"),
+                   "clean_up": ConfigKey(None, "run_statuses")}
 
     def __init__(self, options, *, spool_dir=None, retry=RetryPolicy(), max_queued=100_000,
                  flush_interval_seconds=2.0):

@@ -3,7 +3,7 @@
 import re
 import sys
 
-from .base import DeliveryReport, RunTracker, option, tracking_options
+from .base import ConfigKey, DeliveryReport, RunTracker, option, tracking_options
 from .registry import register_tracker
 
 _SECRET_KEY = re.compile(r"passw(or)?d|secret|token|api[_-]?key|credential|private[_-]?key", re.I)
@@ -29,6 +29,7 @@ class StdOutTracker(RunTracker):
     """
 
     options_class = StdOutOptions
+    config_keys = {"experiment_name": ConfigKey("stdout_experiment_name", "text")}
 
     def __init__(self, options):
         self.experiment_name = options.stdout_experiment_name

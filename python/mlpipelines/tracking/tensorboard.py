@@ -21,7 +21,7 @@ import threading
 from typing import Optional
 
 from . import lifecycle
-from .base import DeliveryReport, RunTracker, end_status, option, tracking_options
+from .base import ConfigKey, DeliveryReport, RunTracker, end_status, option, tracking_options
 from .errors import TrackingError
 from .registry import register_tracker
 from .rundirs import claim_run_directory, existing_run_directory
@@ -63,6 +63,7 @@ class TensorBoardTracker(RunTracker):
     """
 
     options_class = TensorBoardOptions
+    config_keys = {"log_dir": ConfigKey("tensorboard_log_dir", "path")}
     flush_seconds = 10
 
     def __init__(self, options, *, max_queued=100_000):
