@@ -10,7 +10,8 @@ translating Java exceptions into Python ones.
 
 Where the jars come from: ``$MLPIPELINES_CLASSPATH`` (a path list, for a build elsewhere), else
 ``build/install/mlpipelines/lib/*.jar`` of the source tree this package was installed from
-(``make setup`` or ``gradle installDist`` builds it).
+(``make setup`` or ``gradle installDist`` builds it); ``$MLPIPELINES_EXTRA_CLASSPATH`` adds jars
+(backends from outside the tree), as it does for the Java launcher.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import threading
 from pathlib import Path
 
 CLASSPATH_VARIABLE = "MLPIPELINES_CLASSPATH"
+EXTRA_CLASSPATH_VARIABLE = "MLPIPELINES_EXTRA_CLASSPATH"
 BUILD_COMMAND = "make setup (or: gradle installDist)"
 # The JVM answers short commands; JIT tiers beyond C1 only cost start-up time here.
 JVM_OPTIONS = ("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto")
@@ -48,25 +50,30 @@ def project_root() -> Path:
 
 
 def classpath() -> list[str]:
-    """The jars of the Java generator.
+    """The jars of the Java generator, plus the extra ones named by ``$MLPIPELINES_EXTRA_CLASSPATH``.
 
     Raises:
-        BridgeError: when no build is found; names the command that builds it.
+        BridgeError: when no build is found (names the command that builds it), or a named jar is missing.
     """
-    configured = os.environ.get(CLASSPATH_VARIABLE)
+    configured = _path_list(CLASSPATH_VARIABLE)
     if configured:
-        entries = [entry for entry in configured.split(os.pathsep) if entry]
-        missing = [entry for entry in entries if not Path(entry).exists()]
-        if missing:
-            raise BridgeError(f"${CLASSPATH_VARIABLE} names files that do not exist: {', '.join(missing)}")
-        return entries
-    lib = project_root() / "build" / "install" / "mlpipelines" / "lib"
-    jars = sorted(str(jar) for jar in lib.glob("*.jar"))
-    if not jars:
-        raise BridgeError(
-            f"the Java generator is not built: no jars in {lib}; run `{BUILD_COMMAND}` in {project_root()}, "
-            f"or set ${CLASSPATH_VARIABLE} to its jars")
-    return jars
+        jars = configured
+    else:
+        lib = project_root() / "build" / "install" / "mlpipelines" / "lib"
+        jars = sorted(str(jar) for jar in lib.glob("*.jar"))
+        if not jars:
+            raise BridgeError(
+                f"the Java generator is not built: no jars in {lib}; run `{BUILD_COMMAND}` in {project_root()}, "
+                f"or set ${CLASSPATH_VARIABLE} to its jars")
+    return jars + _path_list(EXTRA_CLASSPATH_VARIABLE)
+
+
+def _path_list(variable: str) -> list[str]:
+    entries = [entry for entry in os.environ.get(variable, "").split(os.pathsep) if entry]
+    missing = [entry for entry in entries if not Path(entry).exists()]
+    if missing:
+        raise BridgeError(f"${variable} names files that do not exist: {', '.join(missing)}")
+    return entries
 
 
 def start_jvm() -> None:

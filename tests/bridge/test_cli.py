@@ -56,11 +56,11 @@ def test_both_front_doors_print_the_same(tmp_path):
         assert (python.returncode, python.stdout, python.stderr) == (java.returncode, java.stdout, java.stderr), args
 
 
-def test_a_missing_build_names_the_command_that_builds_it(tmp_path):
-    result = run([str(CONSOLE_SCRIPT), "check-config", "examples/tracking.yaml"],
-                 MLPIPELINES_CLASSPATH=str(tmp_path / "missing.jar"))
+@pytest.mark.parametrize("variable", ["MLPIPELINES_CLASSPATH", "MLPIPELINES_EXTRA_CLASSPATH"])
+def test_a_named_jar_that_does_not_exist_is_reported(tmp_path, variable):
+    result = run([str(CONSOLE_SCRIPT), "check-config", "examples/tracking.yaml"], **{variable: str(tmp_path / "missing.jar")})
     assert result.returncode == 2
-    assert result.stderr == f"mlpipelines: $MLPIPELINES_CLASSPATH names files that do not exist: {tmp_path / 'missing.jar'}\n"
+    assert result.stderr == f"mlpipelines: ${variable} names files that do not exist: {tmp_path / 'missing.jar'}\n"
 
 
 def test_no_build_at_all_says_how_to_build(monkeypatch, tmp_path):

@@ -34,6 +34,7 @@ from mlpipelines.tracking import ENTRY_POINT_GROUP, register_tracker, registered
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = Path(__file__).resolve().parent / "outside_backend"
 CONSOLE_SCRIPT = Path(sys.executable).parent / "mlpipelines"
+JAVA_LAUNCHER = ROOT / "build" / "install" / "mlpipelines" / "bin" / "mlpipelines"
 PROVIDER_SERVICE = "META-INF/services/de.monticore.mlpipelines.tracking.TrackingBackendProvider"
 DISTRIBUTION = "mlpipelines_jsonl-0.1.0"
 
@@ -88,12 +89,11 @@ def build_python_half(directory: Path) -> Path:
 def jsonl(tmp_path_factory):
     """Both halves built and installed in a temporary directory, and the environment that finds them."""
     directory = tmp_path_factory.mktemp("jsonl-backend")
-    classpath = bridge.classpath()
-    jar = build_java_half(directory, classpath)
+    jar = build_java_half(directory, bridge.classpath())
     site = build_python_half(directory)
     env = {key: value for key, value in os.environ.items() if not key.startswith("MLFLOW_")}
     env.update({
-        "MLPIPELINES_CLASSPATH": os.pathsep.join(classpath + [str(jar)]),
+        "MLPIPELINES_EXTRA_CLASSPATH": str(jar),
         "PYTHONPATH": os.pathsep.join([str(ROOT / "python"), str(site)]),
         "MLPIPELINES_PYTHON": sys.executable,
     })
@@ -122,13 +122,14 @@ def jsonl_in_process(java, jsonl, monkeypatch):
         loader.close()
 
 
-def run_console_script(args: list[str], jsonl, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([str(CONSOLE_SCRIPT)] + args, cwd=cwd, env=jsonl.env, capture_output=True, text=True,
+def run_console_script(args: list[str], jsonl, cwd: Path, command=CONSOLE_SCRIPT) -> subprocess.CompletedProcess:
+    return subprocess.run([str(command)] + args, cwd=cwd, env=jsonl.env, capture_output=True, text=True,
                           timeout=600)
 
 
-def test_backends_lists_both_halves(jsonl, tmp_path):
-    result = run_console_script(["backends"], jsonl, tmp_path)
+@pytest.mark.parametrize("command", [CONSOLE_SCRIPT, JAVA_LAUNCHER], ids=["console-script", "java-launcher"])
+def test_backends_lists_both_halves(jsonl, tmp_path, command):
+    result = run_console_script(["backends"], jsonl, tmp_path, command)
     assert result.returncode == 0, result.stderr
     assert ("JSONL\n"
             "  Java    org.example.jsonl.JsonlTracker\n"

@@ -14,7 +14,7 @@ Example::
         tracker.log_metrics({"loss": 0.3, "acc": 0.9}, step=12)
 """
 
-from .base import DeliveryReport, RunTracker, option, tracking_options
+from .base import ConfigKey, DeliveryReport, RunTracker, option, tracking_options
 from .errors import TrackingError
 from .multi import MultiBackendTracker
 from .parser import build_parser
@@ -27,7 +27,7 @@ from .stdout import StdOutOptions, StdOutTracker
 from .tensorboard import TensorBoardOptions, TensorBoardTracker
 
 __all__ = [
-    "build_parser", "MultiBackendTracker", "RunTracker", "TrackingError", "DeliveryReport",
+    "build_parser", "MultiBackendTracker", "RunTracker", "TrackingError", "DeliveryReport", "ConfigKey",
     "register_tracker", "unregister_tracker", "registered_trackers", "tracker_class",
     "ENTRY_POINT_GROUP", "option", "tracking_options",
     "StdOutTracker", "StdOutOptions", "MLflowTracker", "MLflowOptions", "RetryPolicy",

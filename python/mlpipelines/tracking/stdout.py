@@ -32,6 +32,7 @@ class StdOutTracker(RunTracker):
     config_keys = {"experiment_name": ConfigKey("stdout_experiment_name", "text")}
 
     def __init__(self, options):
+        self.options = options
         self.experiment_name = options.stdout_experiment_name
         self._step_prefix = f"[{self.experiment_name}] step "
         self._header_printed = False

@@ -4,6 +4,7 @@ import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.ConstructorException;
+import org.yaml.snakeyaml.constructor.DuplicateKeyException;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
 import org.yaml.snakeyaml.error.Mark;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
@@ -67,6 +68,9 @@ public final class YamlFile {
         Object document;
         try {
             document = newSafeYaml().load(text);
+        } catch (DuplicateKeyException e) {
+            throw new TrackingConfigException(name, "", "malformed YAML: " + position(e.getProblemMark())
+                    + firstLine(e.getProblem()), e);
         } catch (ConstructorException e) {
             throw new TrackingConfigException(name, "", position(e.getProblemMark())
                     + "only plain mappings, lists and scalars are allowed; "
