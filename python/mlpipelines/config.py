@@ -24,12 +24,9 @@ import yaml
 
 from mlpipelines.tracking import TrackingError, registered_trackers, tracker_class
 from mlpipelines.tracking.base import RUN_STATUSES
+from mlpipelines.tracking.redaction import is_secret_key
 
 TOP_LEVEL_KEYS = ("backends", "param_blacklist", "tags")
-# The same pattern as Java's helper/Secrets.isSecretKey (matched against the whole key).
-SECRET_KEY = re.compile(
-    r".*(password|passwd|secret|api[_-]?key|access[_-]?key|private[_-]?key|credential).*"
-    r"|(.*[_.-])?(token|auth|pwd)([_.-].*)?", re.IGNORECASE)
 _ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)}")
 
 
@@ -91,10 +88,6 @@ class TrackingConfig:
             options.update(backend.options)
         return options
 
-
-def is_secret_key(key: str) -> bool:
-    """True for keys such as ``password``, ``MLFLOW_TRACKING_TOKEN``, ``db_api_key`` (as Java)."""
-    return key is not None and SECRET_KEY.fullmatch(key) is not None
 
 
 def load_tracking_config(path, environ=None) -> TrackingConfig:

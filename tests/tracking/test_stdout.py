@@ -18,5 +18,5 @@ def test_one_line_per_call_with_header(capsys):
         "[digits] step 12: loss=0.123457 acc=0.9",
         "[digits] step 13: lr=1e-05",
         "[digits] step 14: nan=nan inf=inf ninf=-inf",
-        "[digits] params: MLFLOW_TRACKING_TOKEN=**** api_key=**** db_password=**** lr=0.1",
+        "[digits] params: MLFLOW_TRACKING_TOKEN=******** api_key=******** db_password=******** lr=0.1",
     ]

@@ -1,12 +1,11 @@
 """STDOUT backend: one readable line per ``log_metrics`` call on standard output."""
 
-import re
 import sys
 
 from .base import ConfigKey, DeliveryReport, RunTracker, option, tracking_options
+from .redaction import MASK, is_secret_key
 from .registry import register_tracker
 
-_SECRET_KEY = re.compile(r"passw(or)?d|secret|token|api[_-]?key|credential|private[_-]?key", re.I)
 
 
 @tracking_options
@@ -22,7 +21,8 @@ class StdOutTracker(RunTracker):
 
     A header line names the experiment before the first output. Params and tags are
     printed too; values of keys that look secret (password, token, ...) are shown as
-    ``****``. The stream is looked up at each call, so redirecting ``sys.stdout`` works.
+    ``********`` (the rule of ``redaction.py``, the same as Java's). The stream is looked up
+    at each call, so redirecting ``sys.stdout`` works.
 
     Args:
         options: a ``StdOutOptions``.
@@ -80,7 +80,7 @@ class StdOutTracker(RunTracker):
 
     @staticmethod
     def _pairs(mapping):
-        return " ".join(f"{key}={'****' if _SECRET_KEY.search(key) else value}"
+        return " ".join(f"{key}={MASK if is_secret_key(key) else value}"
                         for key, value in sorted(mapping.items()))
 
 

@@ -1,0 +1,18 @@
+"""Which keys hold credentials: the same rule as Java's ``helper/Secrets.isSecretKey``.
+
+"password" and "secret" anywhere; "token", "auth" and "pwd" only as whole words, so that
+``tokenizer_vocab_size`` and ``author`` stay visible. A contract test checks both languages agree.
+"""
+
+import re
+
+SECRET_KEY = re.compile(
+    r".*(password|passwd|secret|api[_-]?key|access[_-]?key|private[_-]?key|credential).*"
+    r"|(.*[_.-])?(token|auth|pwd)([_.-].*)?", re.IGNORECASE)
+
+MASK = "********"
+
+
+def is_secret_key(key):
+    """True for keys such as ``password``, ``MLFLOW_TRACKING_TOKEN``, ``db_api_key``."""
+    return isinstance(key, str) and SECRET_KEY.fullmatch(key) is not None
