@@ -3,7 +3,6 @@ package de.monticore.mlpipelines.cli;
 import de.monticore.mlpipelines.generator.ExperimentLoader;
 import de.monticore.mlpipelines.generator.ExperimentSpec;
 import de.monticore.mlpipelines.generator.GeneratedExperiment;
-import de.monticore.mlpipelines.generator.GenerationException;
 import de.monticore.mlpipelines.generator.TrainingScriptGenerator;
 import de.monticore.mlpipelines.tracking.TrackerFactory;
 import de.monticore.mlpipelines.tracking.config.TrackingConfig;
@@ -38,13 +37,7 @@ final class GenerateCommand implements Command {
         ExperimentSpec experiment = new ExperimentLoader().load(arguments.experiment());
         TrackingConfig tracking = arguments.loadTracking();
         tracking.warnings().forEach(warning -> err.println("warning: " + warning));
-        GeneratedExperiment generated;
-        try {
-            generated = new TrainingScriptGenerator().generate(experiment, arguments.out());
-        } catch (GenerationException e) {
-            err.println("mlpipelines: " + e.getMessage());
-            return BAD_INPUT;
-        }
+        GeneratedExperiment generated = new TrainingScriptGenerator().generate(experiment, arguments.out());
         out.println("wrote " + generated.script() + " (with its tracking runtime and " + generated.requirements()
                 .getFileName() + ")");
         out.println("run it on its own: cd " + generated.directory() + " && python train.py --tracking_backends STDOUT,CSV");

@@ -1,5 +1,6 @@
 package de.monticore.mlpipelines.cli;
 
+import de.monticore.mlpipelines.generator.GenerationException;
 import de.monticore.mlpipelines.tracking.TrackingException;
 import de.monticore.mlpipelines.tracking.config.TrackingConfigException;
 
@@ -51,7 +52,7 @@ public final class Main {
             err.println("mlpipelines " + args[0] + ": " + e.getMessage());
             err.println("usage: mlpipelines " + command.usage());
             return Command.BAD_INPUT;
-        } catch (TrackingConfigException e) {
+        } catch (TrackingConfigException | GenerationException e) {
             err.println("mlpipelines: " + e.getMessage());
             return Command.BAD_INPUT;
         } catch (TrackingException e) {

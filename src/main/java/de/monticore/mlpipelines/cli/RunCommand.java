@@ -3,7 +3,6 @@ package de.monticore.mlpipelines.cli;
 import de.monticore.mlpipelines.generator.ExperimentLoader;
 import de.monticore.mlpipelines.generator.ExperimentSpec;
 import de.monticore.mlpipelines.generator.GeneratedExperiment;
-import de.monticore.mlpipelines.generator.GenerationException;
 import de.monticore.mlpipelines.generator.TrainingScriptGenerator;
 import de.monticore.mlpipelines.pipeline.LaunchResult;
 import de.monticore.mlpipelines.pipeline.TrainingJob;
@@ -37,13 +36,7 @@ final class RunCommand implements Command {
         TrackingConfig tracking = arguments.loadTracking();
         tracking.warnings().forEach(warning -> err.println("warning: " + warning));
         long generationStart = System.nanoTime();
-        GeneratedExperiment generated;
-        try {
-            generated = new TrainingScriptGenerator().generate(experiment, arguments.out());
-        } catch (GenerationException e) {
-            err.println("mlpipelines: " + e.getMessage());
-            return BAD_INPUT;
-        }
+        GeneratedExperiment generated = new TrainingScriptGenerator().generate(experiment, arguments.out());
         long generationEnd = System.nanoTime();
         out.println("generated " + generated.script());
 
