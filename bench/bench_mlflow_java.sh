@@ -11,5 +11,5 @@ for jar in snakeyaml freemarker jackson-databind jackson-core jackson-annotation
 done
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 java -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp "$classpath" \
-    de.monticore.mlpipelines.tracking.mlflow.MLflowBenchmark "$@"
+    de.monticore.mlpipelines.tracking.backend.mlflow.MLflowBenchmark "$@"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -30,7 +30,7 @@ def java_classes() -> SimpleNamespace:
         TrackingConfigException=bridge.java_class(f"{PACKAGE}.tracking.config.TrackingConfigException"),
         TrainingLauncher=bridge.java_class(f"{PACKAGE}.pipeline.TrainingLauncher"),
         RunStatus=bridge.java_class(f"{PACKAGE}.tracking.tracker.RunStatus"),
-        Secrets=bridge.java_class(f"{PACKAGE}.tracking.helper.Secrets"),
+        Secrets=bridge.java_class(f"{PACKAGE}.tracking.secret.Secrets"),
         Path=bridge.java_class("java.nio.file.Path"),
     )
 

@@ -2,9 +2,9 @@ package de.monticore.mlpipelines.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import de.monticore.mlpipelines.pipeline.PythonEnvironment;
 import de.monticore.mlpipelines.tracking.TrackingBackendProvider;
 import de.monticore.mlpipelines.tracking.TrackingBackends;
-import de.monticore.mlpipelines.tracking.helper.PythonEnvironment;
 
 import java.io.IOException;
 import java.io.PrintStream;

@@ -3,7 +3,7 @@ package de.monticore.mlpipelines.cli;
 import de.monticore.mlpipelines.tracking.TrackerFactory;
 import de.monticore.mlpipelines.tracking.config.ConfiguredBackend;
 import de.monticore.mlpipelines.tracking.config.TrackingConfig;
-import de.monticore.mlpipelines.tracking.helper.Secrets;
+import de.monticore.mlpipelines.tracking.secret.Secrets;
 
 import java.io.PrintStream;
 import java.nio.file.Path;

@@ -1,6 +1,6 @@
 package de.monticore.mlpipelines.cli;
 
-import de.monticore.mlpipelines.tracking.helper.PythonEnvironment;
+import de.monticore.mlpipelines.pipeline.PythonEnvironment;
 
 import java.io.IOException;
 import java.io.PrintStream;

@@ -5,11 +5,11 @@ import de.monticore.mlpipelines.generator.ExperimentSpec;
 import de.monticore.mlpipelines.generator.GeneratedExperiment;
 import de.monticore.mlpipelines.generator.TrainingScriptGenerator;
 import de.monticore.mlpipelines.pipeline.LaunchResult;
+import de.monticore.mlpipelines.pipeline.PythonEnvironment;
 import de.monticore.mlpipelines.pipeline.TrainingJob;
 import de.monticore.mlpipelines.pipeline.TrainingLauncher;
 import de.monticore.mlpipelines.tracking.TrackerFactory;
 import de.monticore.mlpipelines.tracking.config.TrackingConfig;
-import de.monticore.mlpipelines.tracking.helper.PythonEnvironment;
 import de.monticore.mlpipelines.tracking.tracker.RunTracker;
 
 import java.io.PrintStream;

@@ -1,7 +1,7 @@
 package de.monticore.mlpipelines.pipeline;
 
 import de.monticore.mlpipelines.tracking.TrackingException;
-import de.monticore.mlpipelines.tracking.helper.Secrets;
+import de.monticore.mlpipelines.tracking.secret.Secrets;
 import de.monticore.mlpipelines.tracking.tracker.RunStatus;
 import de.monticore.mlpipelines.tracking.tracker.RunTracker;
 

@@ -1,16 +1,16 @@
 package de.monticore.mlpipelines.tracking;
 
+import de.monticore.mlpipelines.tracking.backend.csv.CsvConfig;
+import de.monticore.mlpipelines.tracking.backend.csv.CsvTracker;
+import de.monticore.mlpipelines.tracking.backend.mlflow.MLflowConfig;
+import de.monticore.mlpipelines.tracking.backend.mlflow.MLflowTracker;
+import de.monticore.mlpipelines.tracking.backend.stdout.StdOutConfig;
+import de.monticore.mlpipelines.tracking.backend.stdout.StdOutTracker;
+import de.monticore.mlpipelines.tracking.backend.tensorboard.TensorBoardConfig;
+import de.monticore.mlpipelines.tracking.backend.tensorboard.TensorBoardTracker;
 import de.monticore.mlpipelines.tracking.config.BackendConfig;
 import de.monticore.mlpipelines.tracking.config.ConfigSection;
-import de.monticore.mlpipelines.tracking.config.CsvConfig;
-import de.monticore.mlpipelines.tracking.config.MLflowConfig;
-import de.monticore.mlpipelines.tracking.config.StdOutConfig;
-import de.monticore.mlpipelines.tracking.config.TensorBoardConfig;
-import de.monticore.mlpipelines.tracking.tracker.CsvTracker;
-import de.monticore.mlpipelines.tracking.tracker.MLflowTracker;
 import de.monticore.mlpipelines.tracking.tracker.RunTracker;
-import de.monticore.mlpipelines.tracking.tracker.StdOutTracker;
-import de.monticore.mlpipelines.tracking.tracker.TensorBoardTracker;
 
 import java.util.Set;
 import java.util.function.Function;

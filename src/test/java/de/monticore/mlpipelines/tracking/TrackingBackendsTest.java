@@ -1,5 +1,6 @@
 package de.monticore.mlpipelines.tracking;
 
+import de.monticore.mlpipelines.tracking.backend.stdout.StdOutTracker;
 import de.monticore.mlpipelines.tracking.config.BackendConfig;
 import de.monticore.mlpipelines.tracking.config.ConfigSection;
 import de.monticore.mlpipelines.tracking.config.ConfiguredBackend;
@@ -7,7 +8,6 @@ import de.monticore.mlpipelines.tracking.config.TrackingConfig;
 import de.monticore.mlpipelines.tracking.config.TrackingConfigException;
 import de.monticore.mlpipelines.tracking.config.TrackingConfigLoader;
 import de.monticore.mlpipelines.tracking.tracker.RunTracker;
-import de.monticore.mlpipelines.tracking.tracker.StdOutTracker;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -62,7 +62,7 @@ class TrackingBackendsTest {
 
         @Override
         public RunTracker createTracker(Config config) {
-            return new StdOutTracker(new de.monticore.mlpipelines.tracking.config.StdOutConfig(config.page()));
+            return new StdOutTracker(new de.monticore.mlpipelines.tracking.backend.stdout.StdOutConfig(config.page()));
         }
     }
 

@@ -4,11 +4,16 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 
 /** Reads a file-system path from a configuration section. */
-final class PathSetting {
+public final class PathSetting {
     private PathSetting() {
     }
 
-    static Path parse(ConfigSection section, String key, String defaultValue) {
+    /**
+     * The path under {@code key}, or {@code defaultValue} when the key is absent.
+     *
+     * @throws TrackingConfigException naming the key when the value is empty or not a valid path
+     */
+    public static Path parse(ConfigSection section, String key, String defaultValue) {
         String value = section.string(key, defaultValue);
         if (value.isBlank()) {
             throw section.error(key, "is empty; expected a directory path");

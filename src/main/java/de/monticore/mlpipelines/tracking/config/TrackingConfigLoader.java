@@ -2,7 +2,7 @@ package de.monticore.mlpipelines.tracking.config;
 
 import de.monticore.mlpipelines.tracking.TrackingBackendProvider;
 import de.monticore.mlpipelines.tracking.TrackingBackends;
-import de.monticore.mlpipelines.tracking.helper.Secrets;
+import de.monticore.mlpipelines.tracking.secret.Secrets;
 
 import java.nio.file.Path;
 import java.util.ArrayList;

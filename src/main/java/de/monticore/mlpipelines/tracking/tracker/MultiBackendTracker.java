@@ -1,8 +1,7 @@
 package de.monticore.mlpipelines.tracking.tracker;
 
 import de.monticore.mlpipelines.tracking.TrackingException;
-import de.monticore.mlpipelines.tracking.helper.ArtifactHandler;
-import de.monticore.mlpipelines.tracking.helper.ParamBlacklist;
+import de.monticore.mlpipelines.tracking.artifact.ArtifactHandler;
 
 import java.io.File;
 import java.io.PrintStream;

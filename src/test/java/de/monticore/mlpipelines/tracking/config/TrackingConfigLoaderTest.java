@@ -1,5 +1,9 @@
 package de.monticore.mlpipelines.tracking.config;
 
+import de.monticore.mlpipelines.tracking.backend.csv.CsvConfig;
+import de.monticore.mlpipelines.tracking.backend.mlflow.MLflowConfig;
+import de.monticore.mlpipelines.tracking.backend.stdout.StdOutConfig;
+import de.monticore.mlpipelines.tracking.backend.tensorboard.TensorBoardConfig;
 import de.monticore.mlpipelines.tracking.TrackingBackends;
 import de.monticore.mlpipelines.tracking.tracker.RunStatus;
 import org.junit.jupiter.api.Test;

@@ -1,0 +1,91 @@
+package de.monticore.mlpipelines.tracking.artifact;
+
+import de.monticore.mlpipelines.tracking.TrackingException;
+import de.monticore.mlpipelines.tracking.rundir.RunDirectories;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+
+/**
+ * Copies artifacts into a run's {@code artifacts/} directory, for backends that keep runs as
+ * plain directories (CSV, TensorBoard).
+ */
+public final class LocalArtifacts {
+    private LocalArtifacts() {
+    }
+
+    /**
+     * Copies a file, or a directory recursively, to {@code <artifactsRoot>/<artifactPath>/<name>},
+     * replacing what is there.
+     *
+     * @param source        the file or directory; its name is kept
+     * @param artifactsRoot the run's artifact directory, created when missing
+     * @param artifactPath  relative directory inside {@code artifactsRoot}; null or empty for the root
+     * @return the copy
+     * @throws TrackingException when {@code source} does not exist, {@code artifactPath} is absolute
+     *                           or leaves the root ({@code ..}), or copying fails; the message names
+     *                           the path
+     */
+    public static Path copy(File source, Path artifactsRoot, String artifactPath) {
+        Path from = source.toPath().toAbsolutePath().normalize();
+        if (!Files.exists(from)) {
+            throw new TrackingException("artifact '" + source + "' does not exist");
+        }
+        Path root = artifactsRoot.toAbsolutePath().normalize();
+        Path targetDirectory = resolveInside(root, artifactPath);
+        Path target = targetDirectory.resolve(from.getFileName().toString());
+        try {
+            Files.createDirectories(targetDirectory);
+            if (Files.isDirectory(from)) {
+                copyTree(from, target);
+            } else {
+                Files.copy(from, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            throw new TrackingException("cannot copy artifact '" + source + "' to '" + target + "': "
+                    + RunDirectories.describe(e), e);
+        }
+        return target;
+    }
+
+    private static Path resolveInside(Path root, String artifactPath) {
+        if (artifactPath == null || artifactPath.isEmpty()) {
+            return root;
+        }
+        Path relative;
+        try {
+            relative = Path.of(artifactPath);
+        } catch (InvalidPathException e) {
+            throw new TrackingException("artifact path '" + artifactPath + "' is not a valid path: " + e.getReason(), e);
+        }
+        Path resolved = root.resolve(relative).normalize();
+        if (relative.isAbsolute() || !resolved.startsWith(root)) {
+            throw new TrackingException("artifact path '" + artifactPath
+                    + "' must be relative and stay inside the run's artifacts (no '..')");
+        }
+        return resolved;
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        Files.walkFileTree(from, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult preVisitDirectory(Path directory, BasicFileAttributes attributes) throws IOException {
+                Files.createDirectories(to.resolve(from.relativize(directory).toString()));
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) throws IOException {
+                Files.copy(file, to.resolve(from.relativize(file).toString()), StandardCopyOption.REPLACE_EXISTING);
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+}

@@ -1,0 +1,423 @@
+package de.monticore.mlpipelines.tracking.backend.mlflow;
+
+import de.monticore.mlpipelines.tracking.TrackingException;
+import de.monticore.mlpipelines.tracking.backend.mlflow.rest.MLflowExperiment;
+import de.monticore.mlpipelines.tracking.backend.mlflow.rest.MLflowMetric;
+import de.monticore.mlpipelines.tracking.backend.mlflow.rest.MLflowRequestException;
+import de.monticore.mlpipelines.tracking.backend.mlflow.rest.MLflowRestClient;
+import de.monticore.mlpipelines.tracking.backend.mlflow.rest.MLflowRun;
+import de.monticore.mlpipelines.tracking.backend.mlflow.rest.RunSearchPage;
+import de.monticore.mlpipelines.tracking.backend.mlflow.server.LocalMLflowServer;
+import de.monticore.mlpipelines.tracking.secret.Secrets;
+import de.monticore.mlpipelines.tracking.tracker.RunStatus;
+import de.monticore.mlpipelines.tracking.tracker.RunTracker;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * The Java half of the MLFLOW backend, over MLflow's REST API ({@link MLflowRestClient}).
+ *
+ * <p>On first use it connects: to the configured http(s) server, or, for a local store
+ * ({@code sqlite:///…}, a directory), to a local server started for it ({@link LocalMLflowServer}),
+ * and gets or creates the experiment. {@link #startNewRun()} creates a run named "Run N"
+ * ({@link NumberedRuns}); params, tags and metrics go through {@code runs/log-batch}; artifacts go
+ * through the server's artifact proxy.
+ *
+ * <p>Long values: a param value longer than MLflow's limit of {@value #MAX_PARAM_VALUE_LENGTH}
+ * characters is stored in full as the artifact {@code long_params/<key>.txt}, and the param holds
+ * the value's beginning followed by {@code … [truncated: N characters, full value in artifact
+ * long_params/<key>.txt]}, {@value #MAX_PARAM_VALUE_LENGTH} characters in all; a warning says so.
+ * A tag value longer than {@value #MAX_TAG_VALUE_LENGTH} characters is cut to that length, with a
+ * warning. Re-logging a param with its current value is harmless; a different value is refused by
+ * MLflow (params are immutable) and reported as a {@link TrackingException}.
+ *
+ * <p>Credentials come from {@code MLFLOW_TRACKING_TOKEN} or
+ * {@code MLFLOW_TRACKING_USERNAME}/{@code MLFLOW_TRACKING_PASSWORD}; they never appear in
+ * {@link #getPythonParams()}, in output or in exception messages.
+ */
+public class MLflowTracker implements RunTracker {
+    /** MLflow's longest param value, in characters (code points). */
+    public static final int MAX_PARAM_VALUE_LENGTH = 6000;
+    /** MLflow's longest tag value, in characters (code points). */
+    public static final int MAX_TAG_VALUE_LENGTH = 8000;
+    /** Artifact directory that holds the full values of truncated params. */
+    public static final String LONG_PARAMS_DIRECTORY = "long_params";
+
+    private final MLflowConfig config;
+    private final MLflowOptions options;
+    private final Set<String> infiniteMetricWarnings = new HashSet<>();
+    private MLflowRestClient client;
+    private LocalMLflowServer.Lease localServer;
+    private MLflowExperiment experiment;
+    private MLflowRun run;
+    private boolean runActive;
+    private boolean closed;
+
+    /** A tracker with {@link MLflowOptions#defaults()}: credentials from the process environment. */
+    public MLflowTracker(MLflowConfig config) {
+        this(config, MLflowOptions.defaults());
+    }
+
+    /** A tracker with the given options; nothing connects until the tracker is used. */
+    public MLflowTracker(MLflowConfig config, MLflowOptions options) {
+        this.config = config;
+        this.options = options;
+    }
+
+    /**
+     * Creates a run named "Run N" in the experiment (ending a run of this tracker that is still
+     * running as KILLED first).
+     *
+     * @throws TrackingException if the server cannot be reached or the experiment is deleted
+     */
+    @Override
+    public synchronized void startNewRun() {
+        connect();
+        if (runActive) {
+            endRun(RunStatus.KILLED);
+        }
+        Map<String, String> tags = new LinkedHashMap<>();
+        tags.put("mlflow.user", System.getProperty("user.name", "unknown"));
+        tags.put("mlflow.source.type", "LOCAL");
+        tags.put("mlflow.source.name", "mlpipelines");
+        run = NumberedRuns.create(client, experiment.id(), System.currentTimeMillis(), tags);
+        runActive = true;
+        infiniteMetricWarnings.clear();
+    }
+
+    /**
+     * Sets the run's status and end time; a no-op without a running run.
+     *
+     * @throws IllegalArgumentException for a status that does not end a run
+     */
+    @Override
+    public synchronized void endRun(RunStatus status) {
+        if (!status.isTerminal()) {
+            throw new IllegalArgumentException(status + " does not end a run; expected FINISHED, FAILED or KILLED");
+        }
+        if (!runActive) {
+            return;
+        }
+        client.updateRun(run.id(), status.name(), System.currentTimeMillis());
+        runActive = false;
+    }
+
+    @Override
+    public void logParam(String key, String value) {
+        logParams(Map.of(key, value));
+    }
+
+    /** Logs the params in as few requests as MLflow allows; long values follow the documented policy. */
+    @Override
+    public synchronized void logParams(Map<String, String> params) {
+        String runId = requireRun("log params");
+        Map<String, String> values = new LinkedHashMap<>();
+        for (Map.Entry<String, String> param : params.entrySet()) {
+            String value = param.getValue() == null ? "" : param.getValue();
+            values.put(param.getKey(), value.codePointCount(0, value.length()) > MAX_PARAM_VALUE_LENGTH
+                    ? storeLongParam(param.getKey(), value) : value);
+        }
+        client.logBatch(runId, values, Map.of(), List.of());
+    }
+
+    /**
+     * Logs one metric value. NaN is kept; MLflow stores ±Infinity as ±{@link Double#MAX_VALUE}, which
+     * one warning per key says.
+     */
+    @Override
+    public synchronized void logMetric(String key, double value, long timestampMillis, long step) {
+        String runId = requireRun("log metric '" + key + "'");
+        if (Double.isInfinite(value) && infiniteMetricWarnings.add(key)) {
+            warn("metric '" + key + "' is " + value + "; MLflow stores it as " + (value > 0 ? "" : "-")
+                    + Double.MAX_VALUE);
+        }
+        client.logBatch(runId, Map.of(), Map.of(), List.of(new MLflowMetric(key, value, timestampMillis, step)));
+    }
+
+    @Override
+    public synchronized void logTag(String key, String value) {
+        String runId = requireRun("set tag '" + key + "'");
+        String text = value == null ? "" : value;
+        if (text.codePointCount(0, text.length()) > MAX_TAG_VALUE_LENGTH) {
+            warn("tag '" + key + "' has " + text.codePointCount(0, text.length()) + " characters; MLflow keeps at most "
+                    + MAX_TAG_VALUE_LENGTH + ", so it is cut to that length");
+            text = firstCodePoints(text, MAX_TAG_VALUE_LENGTH);
+        }
+        client.logBatch(runId, Map.of(), Map.of(key, text), List.of());
+    }
+
+    /**
+     * Uploads a file, or a directory with everything below it, keeping its name:
+     * {@code logArtifact(new File("out/plots"), "results")} stores {@code results/plots/…}.
+     *
+     * @throws TrackingException if the file does not exist, the artifact path is not a relative path
+     *                           inside the run, or the upload fails
+     */
+    @Override
+    public synchronized void logArtifact(File localFile, String artifactPath) {
+        String runId = requireRun("log artifact " + localFile);
+        String directory = checkArtifactPath(artifactPath);
+        Path source = localFile.toPath();
+        if (!Files.exists(source)) {
+            throw new TrackingException("cannot log artifact " + localFile + " to MLflow run " + runId
+                    + ": no such file or directory");
+        }
+        String target = join(directory, source.getFileName().toString());
+        if (!Files.isDirectory(source)) {
+            client.uploadArtifact(run.artifactUri(), target, source);
+            return;
+        }
+        try (Stream<Path> files = Files.walk(source)) {
+            for (Path file : files.filter(Files::isRegularFile).sorted().toList()) {
+                String relative = source.relativize(file).toString().replace(File.separatorChar, '/');
+                client.uploadArtifact(run.artifactUri(), join(target, relative), file);
+            }
+        } catch (IOException e) {
+            throw new TrackingException("cannot read directory " + localFile + " to log it as an artifact: " + e, e);
+        }
+    }
+
+    /**
+     * Stores text as an artifact file of the current run (UTF-8), like MLflow's {@code log_text}.
+     *
+     * @param artifactFile path of the file inside the run's artifacts, e.g. {@code notes/summary.txt}
+     */
+    public synchronized void logText(String text, String artifactFile) {
+        String runId = requireRun("log text artifact " + artifactFile);
+        String target = checkArtifactPath(artifactFile);
+        if (target.isEmpty()) {
+            throw new TrackingException("cannot log text to MLflow run " + runId + ": the artifact file name is empty");
+        }
+        try {
+            Path directory = Files.createTempDirectory("mlflow-text");
+            Path file = directory.resolve(target.substring(target.lastIndexOf('/') + 1));
+            try {
+                Files.writeString(file, text, StandardCharsets.UTF_8);
+                client.uploadArtifact(run.artifactUri(), target, file);
+            } finally {
+                Files.deleteIfExists(file);
+                Files.deleteIfExists(directory);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write a temporary file for artifact " + artifactFile, e);
+        }
+    }
+
+    /**
+     * Deletes every run of the experiment whose status is one of the configured {@code clean_up}
+     * states, except this tracker's running run. All pages are read before anything is deleted, so
+     * that deleting does not shift the pages.
+     */
+    @Override
+    public synchronized void cleanUpRepository() {
+        if (config.cleanUp().isEmpty()) {
+            return;
+        }
+        connect();
+        List<String> doomed = new ArrayList<>();
+        for (RunStatus status : config.cleanUp()) {
+            String pageToken = null;
+            do {
+                RunSearchPage page = client.searchRuns(List.of(experiment.id()),
+                        "attributes.status = '" + status.name() + "'", "ACTIVE_ONLY", options.searchPageSize(), pageToken);
+                for (MLflowRun found : page.runs()) {
+                    if (!(runActive && found.id().equals(run.id()))) {
+                        doomed.add(found.id());
+                    }
+                }
+                pageToken = page.nextPageToken();
+            } while (pageToken != null);
+        }
+        doomed.forEach(client::deleteRun);
+    }
+
+    /**
+     * {@code mlflow_tracking_uri} (the http URL of the server, also for a local store),
+     * {@code mlflow_experiment_name}, {@code mlflow_experiment_id}, and {@code mlflow_run_id} while a
+     * run is running. Connects if needed; never contains a credential.
+     */
+    @Override
+    public synchronized Map<String, String> getPythonParams() {
+        connect();
+        Map<String, String> params = new LinkedHashMap<>();
+        params.put("mlflow_tracking_uri", client.serverUrl().toString());
+        params.put("mlflow_experiment_name", experiment.name());
+        params.put("mlflow_experiment_id", experiment.id());
+        if (runActive) {
+            params.put("mlflow_run_id", run.id());
+        }
+        return params;
+    }
+
+    /** {@code "MLflow run"} to the run's page in the MLflow UI, once a run was started. */
+    @Override
+    public synchronized Map<String, String> getRunLocations() {
+        if (run == null) {
+            return Map.of();
+        }
+        Map<String, String> locations = new java.util.LinkedHashMap<>();
+        locations.put("MLflow run", runUrl().toString());
+        if (!LocalStore.isServerUrl(config.trackingUri())) {
+            // The local server stops with the pipeline, so the URL above is dead afterwards.
+            LocalStore store = LocalStore.parse(config.trackingUri());
+            locations.put("MLflow UI", "mlflow server --backend-store-uri " + store.uri()
+                    + " --artifacts-destination " + store.artifactsDirectory() + " --port 5000, then open "
+                    + "http://127.0.0.1:5000/#/experiments/" + run.experimentId() + "/runs/" + run.id());
+        }
+        return locations;
+    }
+
+    /** The run's page in the MLflow UI: {@code <server>/#/experiments/<id>/runs/<run>}. */
+    public synchronized URI runUrl() {
+        requireRun("show the run's URL");
+        return URI.create(client.serverUrl() + "/#/experiments/" + run.experimentId() + "/runs/" + run.id());
+    }
+
+    /** The current (or last) run's id. */
+    public synchronized String runId() {
+        return requireRun("read the run id");
+    }
+
+    /** The current (or last) run's name, "Run N". */
+    public synchronized String runName() {
+        requireRun("read the run name");
+        return run.name();
+    }
+
+    /**
+     * Ends a still running run as KILLED and stops the local server if this tracker started it and no
+     * one else uses it. Failures are reported as warnings, never thrown.
+     */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            if (runActive) {
+                endRun(RunStatus.KILLED);
+            }
+        } catch (RuntimeException e) {
+            warn("could not end MLflow run " + run.id() + " as KILLED: " + e.getMessage());
+        } finally {
+            if (localServer != null) {
+                try {
+                    localServer.close();
+                } catch (RuntimeException e) {
+                    warn("could not stop the local MLflow server: " + e.getMessage());
+                }
+                localServer = null;
+            }
+        }
+    }
+
+    private void connect() {
+        if (closed) {
+            throw new TrackingException("the MLflow tracker for experiment '" + config.experimentName()
+                    + "' is closed");
+        }
+        if (experiment != null) {
+            return;
+        }
+        if (client == null) {
+            Credentials credentials = credentials();
+            URI url;
+            if (LocalStore.isServerUrl(config.trackingUri())) {
+                url = URI.create(config.trackingUri().strip());
+            } else {
+                localServer = LocalMLflowServer.acquire(LocalStore.parse(config.trackingUri()), options.localServer());
+                url = localServer.url();
+            }
+            client = new MLflowRestClient(url, credentials, options.retryPolicy(), options.connectTimeout(),
+                    options.requestTimeout());
+        }
+        experiment = getOrCreateExperiment(config.experimentName());
+    }
+
+    private Credentials credentials() {
+        try {
+            return Credentials.fromEnvironment(options.environment());
+        } catch (IllegalArgumentException e) {
+            throw new TrackingException("MLflow credentials: " + e.getMessage());
+        }
+    }
+
+    /** Get-or-create that is safe when several pipelines create the same experiment at once. */
+    private MLflowExperiment getOrCreateExperiment(String name) {
+        MLflowExperiment found = client.getExperimentByName(name).orElseGet(() -> {
+            try {
+                String id = client.createExperiment(name);
+                return new MLflowExperiment(id, name, "active");
+            } catch (MLflowRequestException e) {
+                if (!e.hasErrorCode("RESOURCE_ALREADY_EXISTS")) {
+                    throw e;
+                }
+                // Another pipeline created it between our look-up and our create.
+                return client.getExperimentByName(name).orElseThrow(() -> e);
+            }
+        });
+        if (!found.isActive()) {
+            throw new TrackingException("MLflow experiment '" + name + "' (id " + found.id() + ") at "
+                    + client.serverUrl() + " is deleted; restore it (mlflow experiments restore --experiment-id "
+                    + found.id() + ") or choose another experiment_name in tracking.yaml");
+        }
+        return found;
+    }
+
+    private String storeLongParam(String key, String value) {
+        String file = LONG_PARAMS_DIRECTORY + "/" + key.replaceAll("[^A-Za-z0-9._-]", "_") + ".txt";
+        logText(value, file);
+        int length = value.codePointCount(0, value.length());
+        String marker = "… [truncated: " + length + " characters, full value in artifact " + file + "]";
+        int keep = MAX_PARAM_VALUE_LENGTH - marker.codePointCount(0, marker.length());
+        warn("param '" + key + "' has " + length + " characters, more than MLflow's " + MAX_PARAM_VALUE_LENGTH
+                + "; the param holds its first " + keep + " and artifact " + file + " the full value");
+        return firstCodePoints(value, keep) + marker;
+    }
+
+    private String requireRun(String action) {
+        if (run == null) {
+            throw new IllegalStateException("cannot " + action + ": no MLflow run was started (call startNewRun first)");
+        }
+        return run.id();
+    }
+
+    private static String checkArtifactPath(String artifactPath) {
+        if (artifactPath == null || artifactPath.isEmpty()) {
+            return "";
+        }
+        String path = artifactPath.replace('\\', '/');
+        if (path.startsWith("/") || Stream.of(path.split("/")).anyMatch(".."::equals)) {
+            throw new TrackingException("artifact path '" + artifactPath + "' must be a relative path inside the "
+                    + "run's artifacts (no leading '/', no '..')");
+        }
+        return path.replaceAll("/+$", "");
+    }
+
+    private static String join(String directory, String name) {
+        return directory.isEmpty() ? name : directory + "/" + name;
+    }
+
+    private static String firstCodePoints(String text, int count) {
+        return text.substring(0, text.offsetByCodePoints(0, count));
+    }
+
+    private void warn(String message) {
+        options.warnings().println("[tracking] MLflow: " + Secrets.redactEnvironmentSecrets(message));
+        options.warnings().flush();
+    }
+}

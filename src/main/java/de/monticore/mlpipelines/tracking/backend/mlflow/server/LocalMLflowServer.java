@@ -1,0 +1,420 @@
+package de.monticore.mlpipelines.tracking.backend.mlflow.server;
+
+import de.monticore.mlpipelines.tracking.backend.mlflow.Credentials;
+import de.monticore.mlpipelines.tracking.backend.mlflow.LocalStore;
+import de.monticore.mlpipelines.tracking.backend.mlflow.rest.MLflowRestClient;
+import de.monticore.mlpipelines.tracking.backend.mlflow.rest.RetryPolicy;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import de.monticore.mlpipelines.pipeline.PythonEnvironment;
+import de.monticore.mlpipelines.tracking.TrackingException;
+import de.monticore.mlpipelines.tracking.secret.Secrets;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * Runs {@code mlflow server} for a local store, so that a {@code sqlite:///…} or directory
+ * tracking URI needs no setup:
+ *
+ * <pre>{@code
+ * try (LocalMLflowServer.Lease server = LocalMLflowServer.acquire(LocalStore.parse("sqlite:///mlflow.db"),
+ *         LocalMLflowServer.Settings.DEFAULT)) {
+ *     MLflowRestClient client = new MLflowRestClient(server.url(), …);
+ * }
+ * }</pre>
+ *
+ * <p>The server runs from the project's Python ({@link PythonEnvironment#interpreter()}) on 127.0.0.1
+ * and a free port, serves artifacts from {@code <store>-artifacts} next to the store, and is started
+ * light: one worker, MLflow's job runner off ({@link #serverCommand}). A server of ours that already
+ * serves the store is reused, also one started by another process: a state file next to the store
+ * ({@code .<store>.mlflow-server.json}: pid, port) says where it is, and {@code /health} plus the
+ * process's command line prove it is still that server. Each process that uses it holds a lease
+ * file; the last one to release stops the server by its own process tree. The server's output goes
+ * to {@code .<store>.mlflow-server.log}.
+ */
+public final class LocalMLflowServer {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String STATE_SUFFIX = ".mlflow-server.json";
+    /** Servers this JVM holds leases on, by state file: several trackers of one store share one entry. */
+    private static final Map<Path, SharedServer> HELD = new ConcurrentHashMap<>();
+    private static final Map<Path, Object> LOCKS = new ConcurrentHashMap<>();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(LocalMLflowServer::releaseAllOnExit, "mlflow-server-release"));
+    }
+
+    private LocalMLflowServer() {
+    }
+
+    /**
+     * How local servers are started.
+     *
+     * @param python         interpreter that has mlflow installed
+     * @param startupTimeout how long to wait for {@code /health}
+     * @param workers        uvicorn worker processes
+     */
+    public record Settings(String python, Duration startupTimeout, int workers) {
+        /** The project's Python, two minutes to come up (a busy machine needs that), one worker. */
+        public static final Settings DEFAULT = new Settings(null, Duration.ofSeconds(120), 1);
+
+        /** The interpreter to run: {@code python}, or {@link PythonEnvironment#interpreter()} if that is null. */
+        public String interpreter() {
+            return python != null ? python : PythonEnvironment.interpreter();
+        }
+    }
+
+    /** A use of a local server; closing it releases the use, and the last release stops the server. */
+    public static final class Lease implements AutoCloseable {
+        private final Path stateFile;
+        private final URI url;
+        private final long pid;
+        private final boolean started;
+        private boolean released;
+
+        private Lease(Path stateFile, URI url, long pid, boolean started) {
+            this.stateFile = stateFile;
+            this.url = url;
+            this.pid = pid;
+            this.started = started;
+        }
+
+        /** The server's base URL, {@code http://127.0.0.1:<port>}. */
+        public URI url() {
+            return url;
+        }
+
+        /** Process id of the server's root process ({@code python -m mlflow server}). */
+        public long pid() {
+            return pid;
+        }
+
+        /** True if this lease started the server, false if it reused a running one. */
+        public boolean startedServer() {
+            return started;
+        }
+
+        /** Releases this use; stops the server if no use by this or another process remains. */
+        @Override
+        public synchronized void close() {
+            if (!released) {
+                released = true;
+                release(stateFile);
+            }
+        }
+    }
+
+    /**
+     * A lease on the server for the store: this JVM's one, another process's, or a newly started one.
+     *
+     * @throws TrackingException if the server does not come up (with its output), if the Python
+     *                           interpreter cannot be run, or if it lacks mlflow
+     */
+    public static Lease acquire(LocalStore store, Settings settings) {
+        Path stateFile = store.siblingFile(STATE_SUFFIX);
+        synchronized (LOCKS.computeIfAbsent(stateFile, key -> new Object())) {
+            SharedServer held = HELD.get(stateFile);
+            if (held != null && isOurLiveServer(held.pid, held.url)) {
+                held.users++;
+                return new Lease(stateFile, held.url, held.pid, false);
+            }
+            HELD.remove(stateFile);
+            createParentDirectory(store);
+            try (FileChannel lockChannel = openLock(store); FileLock ignored = lockChannel.lock()) {
+                Optional<SharedServer> running = readState(stateFile)
+                        .filter(state -> isOurLiveServer(state.pid, state.url));
+                boolean started = running.isEmpty();
+                SharedServer server = running.orElseGet(() -> start(store, settings, stateFile));
+                Files.createDirectories(leaseDirectory(stateFile));
+                Files.writeString(leaseDirectory(stateFile).resolve(Long.toString(ProcessHandle.current().pid())), "");
+                server.users = 1;
+                HELD.put(stateFile, server);
+                return new Lease(stateFile, server.url, server.pid, started);
+            } catch (IOException e) {
+                throw new TrackingException("could not start or find the local MLflow server for " + store.uri()
+                        + ": " + e, e);
+            }
+        }
+    }
+
+    /**
+     * The command that starts a server for the store on the port: {@code python -m mlflow server} with
+     * the store, its artifact directory (served through the proxy), 127.0.0.1 and the worker count.
+     */
+    public static List<String> serverCommand(LocalStore store, int port, Settings settings) {
+        return List.of(settings.interpreter(), "-m", "mlflow", "server",
+                "--backend-store-uri", store.uri(),
+                "--artifacts-destination", store.artifactsDirectory().toString(),
+                "--serve-artifacts",
+                "--host", "127.0.0.1",
+                "--port", Integer.toString(port),
+                "--workers", Integer.toString(settings.workers()));
+    }
+
+    private static SharedServer start(LocalStore store, Settings settings, Path stateFile) {
+        // The free port can be taken by someone else before the server binds it; then try another.
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return start(store, settings, stateFile, freePort());
+            } catch (PortTakenException e) {
+                if (attempt == 3) {
+                    throw new TrackingException(e.getMessage());
+                }
+            }
+        }
+    }
+
+    private static SharedServer start(LocalStore store, Settings settings, Path stateFile, int port) {
+        Path log = store.siblingFile(".mlflow-server.log");
+        ProcessBuilder builder = new ProcessBuilder(serverCommand(store, port, settings))
+                .directory(store.path().getParent().toFile())
+                .redirectErrorStream(true)
+                // A file, not a pipe: the server may outlive this JVM while another process uses it.
+                .redirectOutput(log.toFile());
+        Map<String, String> environment = builder.environment();
+        // MLflow's background job runner (huey consumers) is for GenAI jobs the pipeline never runs.
+        environment.put("MLFLOW_SERVER_ENABLE_JOB_EXECUTION", "false");
+        // The server needs no client credentials; keep them out of its environment.
+        environment.remove(Credentials.TOKEN_VARIABLE);
+        environment.remove(Credentials.USERNAME_VARIABLE);
+        environment.remove(Credentials.PASSWORD_VARIABLE);
+        Process process;
+        try {
+            process = builder.start();
+        } catch (IOException e) {
+            throw new TrackingException("could not run Python interpreter '" + settings.interpreter() + "' to start "
+                    + "a local MLflow server for " + store.uri() + " (" + e.getMessage() + "); set "
+                    + PythonEnvironment.PYTHON_VARIABLE + " to a Python that has mlflow installed");
+        }
+        URI url = URI.create("http://127.0.0.1:" + port);
+        long deadline = System.nanoTime() + settings.startupTimeout().toNanos();
+        while (!isHealthy(url)) {
+            if (!process.isAlive()) {
+                String output = tail(log);
+                if (output.contains("No module named mlflow")) {
+                    throw new TrackingException("mlflow is not installed for Python interpreter '"
+                            + settings.interpreter() + "', so no local MLflow server can be started for "
+                            + store.uri() + "; install it (" + settings.interpreter() + " -m pip install mlflow) or set "
+                            + PythonEnvironment.PYTHON_VARIABLE + " to a Python that has it");
+                }
+                if (output.contains("address already in use")) {
+                    throw new PortTakenException("the local MLflow server for " + store.uri() + " found port " + port
+                            + " taken three times; its output (" + log + "):\n" + output);
+                }
+                throw new TrackingException("the local MLflow server for " + store.uri() + " exited with code "
+                        + process.exitValue() + " before answering /health; its output (" + log + "):\n" + output);
+            }
+            if (System.nanoTime() > deadline) {
+                stopProcessTree(process.toHandle());
+                throw new TrackingException("the local MLflow server for " + store.uri() + " did not answer " + url
+                        + "/health within " + settings.startupTimeout().toSeconds() + " s and was stopped; its output ("
+                        + log + "):\n" + tail(log));
+            }
+            sleep(100);
+        }
+        SharedServer server = new SharedServer(process.pid(), url);
+        writeState(stateFile, server, store);
+        return server;
+    }
+
+    private static void release(Path stateFile) {
+        synchronized (LOCKS.computeIfAbsent(stateFile, key -> new Object())) {
+            SharedServer held = HELD.get(stateFile);
+            if (held == null || --held.users > 0) {
+                return;
+            }
+            HELD.remove(stateFile);
+            Path lockFile = stateFile.resolveSibling(stateFile.getFileName().toString().replace(".json", ".lock"));
+            try (FileChannel lockChannel = FileChannel.open(lockFile, StandardOpenOption.CREATE,
+                    StandardOpenOption.WRITE); FileLock ignored = lockChannel.lock()) {
+                Path leases = leaseDirectory(stateFile);
+                Files.deleteIfExists(leases.resolve(Long.toString(ProcessHandle.current().pid())));
+                if (liveLeaseHolders(leases) > 0) {
+                    return;
+                }
+                Optional<SharedServer> state = readState(stateFile);
+                if (state.isPresent() && state.get().pid == held.pid) {
+                    ProcessHandle.of(held.pid).ifPresent(LocalMLflowServer::stopProcessTree);
+                    Files.deleteIfExists(stateFile);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("could not release the local MLflow server recorded in " + stateFile, e);
+            }
+        }
+    }
+
+    private static void releaseAllOnExit() {
+        for (Map.Entry<Path, SharedServer> entry : new HashMap<>(HELD).entrySet()) {
+            entry.getValue().users = 1;
+            try {
+                release(entry.getKey());
+            } catch (RuntimeException e) {
+                System.err.println("[tracking] " + e.getMessage());
+            }
+        }
+    }
+
+    /** Number of processes other than dead ones that hold a lease; removes the leases of dead processes. */
+    private static int liveLeaseHolders(Path leases) throws IOException {
+        if (!Files.isDirectory(leases)) {
+            return 0;
+        }
+        int live = 0;
+        try (Stream<Path> files = Files.list(leases)) {
+            for (Path lease : files.toList()) {
+                boolean alive;
+                try {
+                    alive = ProcessHandle.of(Long.parseLong(lease.getFileName().toString()))
+                            .map(ProcessHandle::isAlive).orElse(false);
+                } catch (NumberFormatException e) {
+                    alive = false;
+                }
+                if (alive) {
+                    live++;
+                } else {
+                    Files.deleteIfExists(lease);
+                }
+            }
+        }
+        return live;
+    }
+
+    /**
+     * Stops a process and everything it started: descendants are collected first, because a child
+     * whose parent is gone is no longer found as a descendant. SIGTERM, up to 10 s, then SIGKILL.
+     */
+    public static void stopProcessTree(ProcessHandle root) {
+        List<ProcessHandle> tree = new ArrayList<>();
+        tree.add(root);
+        root.descendants().forEach(tree::add);
+        tree.forEach(ProcessHandle::destroy);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        for (ProcessHandle process : tree) {
+            long left = deadline - System.nanoTime();
+            try {
+                process.onExit().get(Math.max(left, 0), TimeUnit.NANOSECONDS);
+            } catch (Exception notYet) {
+                process.destroyForcibly();
+            }
+        }
+    }
+
+    private static boolean isOurLiveServer(long pid, URI url) {
+        Optional<ProcessHandle> process = ProcessHandle.of(pid).filter(ProcessHandle::isAlive);
+        // Guards against a recycled pid: the process must still be an mlflow server on that port.
+        boolean isMlflowServer = process.flatMap(handle -> handle.info().commandLine())
+                .map(line -> line.contains("mlflow") && line.contains("--port " + url.getPort()))
+                .orElse(process.isPresent());
+        return isMlflowServer && isHealthy(url);
+    }
+
+    private static boolean isHealthy(URI url) {
+        return new MLflowRestClient(url, Credentials.NONE, new RetryPolicy(1, Duration.ZERO, Duration.ZERO),
+                Duration.ofSeconds(2), Duration.ofSeconds(2)).isHealthy();
+    }
+
+    private static Optional<SharedServer> readState(Path stateFile) {
+        try {
+            JsonNode state = JSON.readTree(stateFile.toFile());
+            return Optional.of(new SharedServer(state.path("pid").asLong(), URI.create(state.path("url").asText())));
+        } catch (IOException | IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static void writeState(Path stateFile, SharedServer server, LocalStore store) {
+        ObjectNode state = JSON.createObjectNode().put("pid", server.pid).put("url", server.url.toString())
+                .put("store", store.uri()).put("started_by_pid", ProcessHandle.current().pid());
+        try {
+            Path temporary = Files.createTempFile(stateFile.getParent(), stateFile.getFileName().toString(), ".tmp");
+            Files.writeString(temporary, state.toPrettyString(), StandardCharsets.UTF_8);
+            Files.move(temporary, stateFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            stopProcessTree(ProcessHandle.of(server.pid).orElseThrow());
+            throw new TrackingException("could not write " + stateFile + " for the local MLflow server: " + e, e);
+        }
+    }
+
+    private static FileChannel openLock(LocalStore store) throws IOException {
+        return FileChannel.open(store.siblingFile(".mlflow-server.lock"), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE);
+    }
+
+    private static Path leaseDirectory(Path stateFile) {
+        return stateFile.resolveSibling(stateFile.getFileName().toString().replace(".json", ".leases"));
+    }
+
+    private static void createParentDirectory(LocalStore store) {
+        try {
+            Files.createDirectories(store.path().getParent());
+        } catch (IOException e) {
+            throw new TrackingException("cannot create directory " + store.path().getParent() + " for the MLflow "
+                    + "store " + store.uri() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new TrackingException("no free port on 127.0.0.1 for a local MLflow server: " + e.getMessage(), e);
+        }
+    }
+
+    /** The last lines of the server's output, with secret environment values masked. */
+    private static String tail(Path log) {
+        try {
+            List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+            return Secrets.redactEnvironmentSecrets(
+                    String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size())));
+        } catch (IOException e) {
+            return "(no output: " + e.getMessage() + ")";
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TrackingException("interrupted while waiting for the local MLflow server", e);
+        }
+    }
+
+    private static final class PortTakenException extends RuntimeException {
+        PortTakenException(String message) {
+            super(message);
+        }
+    }
+
+    private static final class SharedServer {
+        final long pid;
+        final URI url;
+        int users;
+
+        SharedServer(long pid, URI url) {
+            this.pid = pid;
+            this.url = url;
+        }
+    }
+}

@@ -1,0 +1,153 @@
+package de.monticore.mlpipelines.tracking.rundir;
+
+import de.monticore.mlpipelines.tracking.TrackingException;
+import org.yaml.snakeyaml.DumperOptions;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.nodes.NodeId;
+import org.yaml.snakeyaml.nodes.Tag;
+import org.yaml.snakeyaml.representer.Representer;
+import org.yaml.snakeyaml.resolver.Resolver;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * Small YAML files of a run directory ({@code params.yaml}, {@code tags.yaml}, {@code run.yaml})
+ * that both halves of a backend read and write. Reading uses SnakeYAML in safe mode; writing goes
+ * to a temporary file in the same directory that is then renamed over the target, so a reader
+ * (in any process) sees the old or the new file, never half of one. Files are block-style YAML;
+ * strings are plain only when they are simple words that both SnakeYAML and PyYAML read as strings;
+ * everything else ({@code "1.0"}, {@code "yes"}, {@code "null"}, {@code "="}, text with
+ * punctuation or line breaks) is double-quoted, so it reads back as the same string in both.
+ */
+public final class YamlStore {
+    /** Serializes read-merge-write cycles within this JVM; other processes may still interleave. */
+    private static final Object MERGE_LOCK = new Object();
+
+    private YamlStore() {
+    }
+
+    /**
+     * Reads a file holding a mapping of strings to strings; a missing file is an empty mapping.
+     * Values that another writer stored as numbers or booleans come back as their text.
+     *
+     * @throws TrackingException when the file cannot be read, is not YAML or not a mapping;
+     *                           the message names the file
+     */
+    public static Map<String, String> readStringMap(Path file) {
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            return new LinkedHashMap<>();
+        } catch (IOException e) {
+            throw new TrackingException("cannot read '" + file + "': " + RunDirectories.describe(e), e);
+        }
+        Object document;
+        try {
+            document = newYaml().load(text);
+        } catch (YAMLException e) {
+            throw new TrackingException("'" + file + "' is not valid YAML: " + e.getMessage(), e);
+        }
+        Map<String, String> result = new LinkedHashMap<>();
+        if (document == null) {
+            return result;
+        }
+        if (!(document instanceof Map)) {
+            throw new TrackingException("'" + file + "' must hold a mapping of names to values, found a "
+                    + document.getClass().getSimpleName());
+        }
+        for (Map.Entry<?, ?> entry : ((Map<?, ?>) document).entrySet()) {
+            result.put(String.valueOf(entry.getKey()), entry.getValue() == null ? "" : String.valueOf(entry.getValue()));
+        }
+        return result;
+    }
+
+    /**
+     * Adds (or replaces) entries of a string mapping file: reads it, merges, writes it atomically.
+     * Keys already in the file keep their position; new keys follow in the given order.
+     *
+     * @throws TrackingException when the file cannot be read or written; the message names it
+     */
+    public static void mergeStringMap(Path file, Map<String, String> additions) {
+        synchronized (MERGE_LOCK) {
+            Map<String, String> merged = readStringMap(file);
+            merged.putAll(additions);
+            write(file, merged);
+        }
+    }
+
+    /**
+     * Replaces {@code file} with the YAML of {@code content} (strings, numbers, booleans, null,
+     * nested maps and lists) through a temporary file and an atomic rename.
+     *
+     * @throws TrackingException when the file cannot be written; the message names it
+     */
+    public static void write(Path file, Map<String, ?> content) {
+        String text = newYaml().dump(content);
+        Path temporary = null;
+        try {
+            temporary = Files.createTempFile(file.toAbsolutePath().getParent(), "." + file.getFileName() + ".", ".tmp");
+            Files.writeString(temporary, text, StandardCharsets.UTF_8);
+            try {
+                Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            throw new TrackingException("cannot write '" + file + "': " + RunDirectories.describe(e), e);
+        } finally {
+            if (temporary != null) {
+                try {
+                    Files.deleteIfExists(temporary);
+                } catch (IOException ignored) {
+                    // A stray hidden temp file is harmless; the real error (if any) is already thrown.
+                }
+            }
+        }
+    }
+
+    private static Yaml newYaml() {
+        DumperOptions dumper = new DumperOptions();
+        dumper.setDefaultFlowStyle(DumperOptions.FlowStyle.BLOCK);
+        dumper.setAllowUnicode(true);
+        dumper.setSplitLines(false);
+        LoaderOptions loader = new LoaderOptions();
+        loader.setAllowDuplicateKeys(false);
+        loader.setMaxAliasesForCollections(50);
+        return new Yaml(new SafeConstructor(loader), new StringQuotingRepresenter(dumper), dumper, loader);
+    }
+
+    /**
+     * Quotes every string that is not obviously a plain word. SnakeYAML alone quotes only what
+     * its own resolver would misread, and PyYAML resolves a few more plain scalars ({@code =} as
+     * the "value" type, which {@code yaml.safe_load} rejects; {@code .5_} as a float).
+     */
+    private static final class StringQuotingRepresenter extends Representer {
+        /** Starts with a letter, so no number, timestamp, merge key, "=" or indicator character. */
+        private static final Pattern SIMPLE_WORDS = Pattern.compile("[A-Za-z][A-Za-z0-9_./+-]*( [A-Za-z0-9_./+-]+)*");
+        private static final Resolver RESOLVER = new Resolver();
+
+        StringQuotingRepresenter(DumperOptions options) {
+            super(options);
+            representers.put(String.class, data -> {
+                String text = (String) data;
+                boolean plain = SIMPLE_WORDS.matcher(text).matches()
+                        && Tag.STR.equals(RESOLVER.resolve(NodeId.scalar, text, true));
+                return representScalar(Tag.STR, text,
+                        plain ? DumperOptions.ScalarStyle.PLAIN : DumperOptions.ScalarStyle.DOUBLE_QUOTED);
+            });
+        }
+    }
+}

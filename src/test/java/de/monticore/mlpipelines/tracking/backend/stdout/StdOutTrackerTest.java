@@ -1,0 +1,68 @@
+package de.monticore.mlpipelines.tracking.backend.stdout;
+
+import de.monticore.mlpipelines.tracking.tracker.RunStatus;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class StdOutTrackerTest {
+    private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    private final StdOutTracker tracker = new StdOutTracker(new StdOutConfig("digits"),
+            new PrintStream(bytes, true, StandardCharsets.UTF_8));
+
+    @TempDir
+    Path tempDir;
+
+    private String[] lines() {
+        return bytes.toString(StandardCharsets.UTF_8).split("\n");
+    }
+
+    @Test
+    void printsTheRunReadably() throws Exception {
+        Path file = Files.writeString(tempDir.resolve("train.py"), "print()");
+        tracker.startNewRun();
+        tracker.logParam("learning_rate", "0.1");
+        tracker.logTag("team", "vision");
+        tracker.logMetric("loss", 0.25, 0L, 7);
+        tracker.logArtifact(file.toFile(), "code");
+        tracker.endRun(RunStatus.FINISHED);
+        String[] lines = lines();
+        assertTrue(lines[0].startsWith("[tracking] run of experiment 'digits' started at "), lines[0]);
+        assertEquals("[tracking] param learning_rate = 0.1", lines[1]);
+        assertEquals("[tracking] tag team = vision", lines[2]);
+        assertEquals("[tracking] metric loss = 0.25 (step 7)", lines[3]);
+        assertEquals("[tracking] artifact code/train.py", lines[4]);
+        assertTrue(lines[5].matches("\\[tracking] run ended FINISHED after \\d+\\.\\d s"), lines[5]);
+    }
+
+    @Test
+    void masksParamsAndTagsThatLookSecret() {
+        tracker.startNewRun();
+        tracker.logParam("db_password", "hunter2");
+        tracker.logParam("endpoint", "https://ana:hunter2@db.example.org/x");
+        tracker.logTag("api_key", "k-123");
+        tracker.logParam("openai", "sk-abcdefghijklmnopqrstuvwxyz");
+        tracker.logParam("author", "ana");
+        String output = bytes.toString(StandardCharsets.UTF_8);
+        assertFalse(output.contains("hunter2"), output);
+        assertFalse(output.contains("k-123"), output);
+        assertFalse(output.contains("sk-abc"), output);
+        assertTrue(output.contains("[tracking] param db_password = ********"), output);
+        assertTrue(output.contains("[tracking] param author = ana"), output);
+    }
+
+    @Test
+    void passesTheExperimentNameToPython() {
+        assertEquals(Map.of("stdout_experiment_name", "digits"), tracker.getPythonParams());
+    }
+}
