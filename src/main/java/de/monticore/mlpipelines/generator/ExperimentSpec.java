@@ -1,5 +1,7 @@
 package de.monticore.mlpipelines.generator;
 
+import de.monticore.mlpipelines.tracking.format.PythonFloat;
+
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -93,9 +95,9 @@ public record ExperimentSpec(String name, String file, Model model, Dataset data
         params.put("dataset", dataset.yamlName());
         params.put("epochs", String.valueOf(training.epochs()));
         params.put("batch_size", String.valueOf(training.batchSize()));
-        params.put("learning_rate", PythonLiterals.floatRepr(training.learningRate()));
+        params.put("learning_rate", PythonFloat.repr(training.learningRate()));
         params.put("seed", String.valueOf(training.seed()));
-        params.put("validation_split", PythonLiterals.floatRepr(training.validationSplit()));
+        params.put("validation_split", PythonFloat.repr(training.validationSplit()));
         return params;
     }
 

@@ -1,17 +1,17 @@
 package de.monticore.mlpipelines.generator;
 
-import java.math.BigDecimal;
-import java.util.Locale;
+import de.monticore.mlpipelines.tracking.format.PythonFloat;
+
 import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
  * The one place where values from an experiment description become Python source text. Templates
- * only paste what these functions return, so no template decides about quoting or escaping.
+ * only paste what these functions return, so no template decides about quoting or escaping. Floats
+ * are written by {@link PythonFloat#repr(double)}, the one Java copy of Python's {@code repr(float)}.
  *
  * <pre>{@code
  * PythonLiterals.string("say \"hi\"\n")   // "say \"hi\"\n"  (a double-quoted Python literal)
- * PythonLiterals.floatRepr(1e-5)          // 1e-05           (what Python's repr() prints)
  * PythonLiterals.identifier("batch_size") // batch_size      (checked, returned unchanged)
  * }</pre>
  */
@@ -77,47 +77,6 @@ public final class PythonLiterals {
         } else {
             literal.append(String.format("\\U%08x", codePoint));
         }
-    }
-
-    /**
-     * The text Python's {@code repr(float)} (and {@code str(float)}) prints for a value: {@code 0.1},
-     * {@code 100.0}, {@code 1e-05}, {@code 1.5e+16}, {@code nan}, {@code inf}. It is also a valid
-     * Python literal for every finite value.
-     */
-    public static String floatRepr(double value) {
-        if (Double.isNaN(value)) {
-            return "nan";
-        }
-        if (Double.isInfinite(value)) {
-            return value > 0 ? "inf" : "-inf";
-        }
-        if (value == 0) {
-            return (1 / value < 0) ? "-0.0" : "0.0";
-        }
-        BigDecimal decimal = shortestRoundTrip(value);
-        String digits = decimal.unscaledValue().abs().toString();
-        int exponent = digits.length() - 1 - decimal.scale();
-        String sign = value < 0 ? "-" : "";
-        if (exponent >= -4 && exponent < 16) {
-            String plain = decimal.abs().toPlainString();
-            return sign + (plain.contains(".") ? plain : plain + ".0");
-        }
-        String mantissa = digits.length() == 1 ? digits : digits.charAt(0) + "." + digits.substring(1);
-        return sign + mantissa + "e" + (exponent < 0 ? "-" : "+") + String.format("%02d", Math.abs(exponent));
-    }
-
-    /**
-     * The value with the fewest significant digits that reads back as the same double, correctly
-     * rounded, as Python's repr chooses it (Java 17's Double.toString is not always the shortest).
-     */
-    private static BigDecimal shortestRoundTrip(double value) {
-        for (int digits = 1; digits < 17; digits++) {
-            String candidate = String.format(Locale.ROOT, "%." + (digits - 1) + "e", value);
-            if (Double.parseDouble(candidate) == value) {
-                return new BigDecimal(candidate).stripTrailingZeros();
-            }
-        }
-        return new BigDecimal(String.format(Locale.ROOT, "%.16e", value)).stripTrailingZeros();
     }
 
     /** A list of integers as a Python list literal: {@code [64, 32]}. */

@@ -3,6 +3,7 @@ package de.monticore.mlpipelines.generator;
 import de.monticore.mlpipelines.generator.ExperimentSpec.Activation;
 import de.monticore.mlpipelines.generator.ExperimentSpec.ModelType;
 import de.monticore.mlpipelines.tracking.TrackingBackends;
+import de.monticore.mlpipelines.tracking.format.PythonFloat;
 import freemarker.cache.ClassTemplateLoader;
 import freemarker.cache.TemplateLoader;
 import freemarker.core.PlainTextOutputFormat;
@@ -207,11 +208,11 @@ public final class TrainingScriptGenerator {
         options.add(new TrainingOption("batch_size", "positive_int", String.valueOf(training.batchSize()), null,
                 PythonLiterals.string("examples per SGD step")));
         options.add(new TrainingOption("learning_rate", "positive_float",
-                PythonLiterals.floatRepr(training.learningRate()), null, PythonLiterals.string("SGD step size")));
+                PythonFloat.repr(training.learningRate()), null, PythonLiterals.string("SGD step size")));
         options.add(new TrainingOption("seed", "non_negative_int", String.valueOf(training.seed()), null,
                 PythonLiterals.string("seeds the data split, the initial weights and the batch order")));
         options.add(new TrainingOption("validation_split", "fraction",
-                PythonLiterals.floatRepr(training.validationSplit()), null,
+                PythonFloat.repr(training.validationSplit()), null,
                 PythonLiterals.string("fraction of the data held out for validation")));
         return options;
     }

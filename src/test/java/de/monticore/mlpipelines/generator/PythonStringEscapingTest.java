@@ -51,24 +51,6 @@ class PythonStringEscapingTest {
     }
 
     @Test
-    void floatsAreFormattedLikePythonsRepr() throws Exception {
-        double[] values = {0.1, 0.5, 1.0, 100.0, 0.001, 1e-4, 1e-5, 1.5e-5, 0.25, 3e-10, 123456789.0, 1e15, 1e16,
-                1.5e16, 2.5e-7, 1.0 / 3, 6.02214076e23, -0.0, 0.0, -2.5, Double.MIN_VALUE, Double.MAX_VALUE,
-                Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY};
-        StringBuilder script = new StringBuilder("import json, struct\nbits = [");
-        List<String> ours = new ArrayList<>();
-        for (double value : values) {
-            script.append(Double.doubleToRawLongBits(value)).append(", ");
-            ours.add(PythonLiterals.floatRepr(value));
-        }
-        script.append("]\nprint(json.dumps([repr(struct.unpack('<d', struct.pack('<q', b))[0]) for b in bits]))\n");
-        Path file = Files.writeString(temp.resolve("floats.py"), script);
-        PythonRun run = PythonRun.run(temp, Map.of(), file.toString());
-        assertEquals(0, run.exitCode(), run.describe());
-        assertEquals(new ObjectMapper().readValue(run.stdout(), List.class), ours);
-    }
-
-    @Test
     void unpairedSurrogatesAreRejected() {
         IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
                 () -> PythonLiterals.string("a\uD800b"));

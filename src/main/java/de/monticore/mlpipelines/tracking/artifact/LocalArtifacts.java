@@ -29,9 +29,10 @@ public final class LocalArtifacts {
      * @param artifactsRoot the run's artifact directory, created when missing
      * @param artifactPath  relative directory inside {@code artifactsRoot}; null or empty for the root
      * @return the copy
-     * @throws TrackingException when {@code source} does not exist, {@code artifactPath} is absolute
-     *                           or leaves the root ({@code ..}), or copying fails; the message names
-     *                           the path
+     * @throws TrackingException       when {@code source} does not exist or copying fails; the message
+     *                                  names the path
+     * @throws IllegalArgumentException when {@code artifactPath} is absolute, contains {@code ..} or is
+     *                                  not a valid path (see {@link ArtifactHandler#checkTargetPath})
      */
     public static Path copy(File source, Path artifactsRoot, String artifactPath) {
         Path from = source.toPath().toAbsolutePath().normalize();
@@ -55,22 +56,18 @@ public final class LocalArtifacts {
         return target;
     }
 
+    /** The target directory; the path rules are {@link ArtifactHandler#checkTargetPath(String)}'s. */
     private static Path resolveInside(Path root, String artifactPath) {
-        if (artifactPath == null || artifactPath.isEmpty()) {
+        String checked = ArtifactHandler.checkTargetPath(artifactPath);
+        if (checked == null) {
             return root;
         }
-        Path relative;
         try {
-            relative = Path.of(artifactPath);
+            return root.resolve(checked);
         } catch (InvalidPathException e) {
-            throw new TrackingException("artifact path '" + artifactPath + "' is not a valid path: " + e.getReason(), e);
+            throw new IllegalArgumentException("artifact path '" + artifactPath + "' is not a valid path: "
+                    + e.getReason(), e);
         }
-        Path resolved = root.resolve(relative).normalize();
-        if (relative.isAbsolute() || !resolved.startsWith(root)) {
-            throw new TrackingException("artifact path '" + artifactPath
-                    + "' must be relative and stay inside the run's artifacts (no '..')");
-        }
-        return resolved;
     }
 
     private static void copyTree(Path from, Path to) throws IOException {

@@ -83,7 +83,7 @@ public class CsvTracker implements RunTracker {
     @Override
     public synchronized void endRun(RunStatus status) {
         if (!status.isTerminal()) {
-            throw new IllegalArgumentException("a run ends as FINISHED, FAILED or KILLED, not " + status);
+            throw new IllegalArgumentException("a run ends as " + RunStatus.terminalChoices() + ", not " + status);
         }
         if (runDirectory == null) {
             return;

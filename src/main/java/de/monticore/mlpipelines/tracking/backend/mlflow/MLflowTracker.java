@@ -106,7 +106,7 @@ public class MLflowTracker implements RunTracker {
     @Override
     public synchronized void endRun(RunStatus status) {
         if (!status.isTerminal()) {
-            throw new IllegalArgumentException(status + " does not end a run; expected FINISHED, FAILED or KILLED");
+            throw new IllegalArgumentException(status + " does not end a run; expected " + RunStatus.terminalChoices());
         }
         if (!runActive) {
             return;

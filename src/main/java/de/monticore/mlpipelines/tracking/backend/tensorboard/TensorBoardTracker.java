@@ -81,7 +81,7 @@ public class TensorBoardTracker implements RunTracker {
     @Override
     public synchronized void endRun(RunStatus status) {
         if (!status.isTerminal()) {
-            throw new IllegalArgumentException("a run ends as FINISHED, FAILED or KILLED, not " + status);
+            throw new IllegalArgumentException("a run ends as " + RunStatus.terminalChoices() + ", not " + status);
         }
         close();
     }

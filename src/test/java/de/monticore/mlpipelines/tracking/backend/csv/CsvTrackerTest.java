@@ -178,12 +178,16 @@ class CsvTrackerTest {
         assertEquals("artifact '" + missing + "' does not exist", error.getMessage());
 
         File present = Files.writeString(temp.resolve("present.txt"), "x").toFile();
-        for (String escaping : List.of("../outside", "a/../../outside", "/etc")) {
-            TrackingException pathError = assertThrows(TrackingException.class,
+        for (String escaping : List.of("../outside", "a/../../outside")) {
+            IllegalArgumentException pathError = assertThrows(IllegalArgumentException.class,
                     () -> tracker.logArtifact(present, escaping));
-            assertEquals("artifact path '" + escaping
-                    + "' must be relative and stay inside the run's artifacts (no '..')", pathError.getMessage());
+            assertEquals("artifact path '" + escaping + "' contains '..'; expected a path inside the run's artifacts",
+                    pathError.getMessage());
         }
+        IllegalArgumentException absolute = assertThrows(IllegalArgumentException.class,
+                () -> tracker.logArtifact(present, "/etc"));
+        assertEquals("artifact path '/etc' is absolute; expected a path relative to the run's artifacts",
+                absolute.getMessage());
         assertFalse(Files.exists(tracker.getRunDirectory().resolve("outside")));
     }
 
