@@ -6,8 +6,6 @@ import de.monticore.mlpipelines.tracking.tracker.RunStatus;
 import de.monticore.mlpipelines.tracking.tracker.RunTracker;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,13 +38,16 @@ import java.util.stream.Stream;
  *   <li>{@code cleanUpRepository()} and {@code close()}, whatever happened before.</li>
  * </ol>
  *
- * <p>Status mapping: exit 0 → FINISHED; any other exit code → FAILED; killed by SIGINT, SIGTERM,
- * SIGHUP or SIGQUIT (someone stopped it) → KILLED; killed by SIGKILL → FAILED, because the usual
- * sender is the kernel's out-of-memory killer; killed by another signal (SIGSEGV, SIGABRT, …) →
- * FAILED. {@link #stop()} (called by the shutdown hook on Ctrl-C or SIGTERM of the launcher) stops
+ * <p>Status mapping ({@link ExitStatus}): exit 0 → FINISHED; any other exit code → FAILED; killed by
+ * SIGINT, SIGTERM, SIGHUP or SIGQUIT (someone stopped it) → KILLED; killed by SIGKILL → FAILED,
+ * because the usual sender is the kernel's out-of-memory killer; killed by another signal (SIGSEGV,
+ * SIGABRT, …) → FAILED. {@link #stop()} (called by the shutdown hook on Ctrl-C or SIGTERM of the launcher) stops
  * the script and ends the run KILLED; the launcher's own exit code is then the JVM's, 130 after
  * Ctrl-C (SIGINT) and 143 after SIGTERM. No path leaves the run RUNNING: failures of the tracking
  * backends themselves end it FAILED.
+ *
+ * <p>This class keeps the run's lifecycle; {@link TrainingProcess} starts, streams and stops the
+ * script.
  *
  * <pre>{@code
  * try (TrainingLauncher launcher = new TrainingLauncher(PythonEnvironment.interpreter(), System.out, System.err)) {
@@ -64,23 +65,19 @@ public final class TrainingLauncher implements AutoCloseable {
     static final int STDERR_TAIL_BYTES = 16 * 1024;
 
     private static final Pattern PARAM_KEY = Pattern.compile("[a-z][a-z0-9_]*");
-    private static final Map<Integer, String> SIGNAL_NAMES = Map.ofEntries(
-            Map.entry(1, "SIGHUP"), Map.entry(2, "SIGINT"), Map.entry(3, "SIGQUIT"), Map.entry(4, "SIGILL"),
-            Map.entry(6, "SIGABRT"), Map.entry(7, "SIGBUS"), Map.entry(8, "SIGFPE"), Map.entry(9, "SIGKILL"),
-            Map.entry(11, "SIGSEGV"), Map.entry(13, "SIGPIPE"), Map.entry(14, "SIGALRM"), Map.entry(15, "SIGTERM"));
+    /** Added to the inherited environment: output arrives live, and the script does not log the params again. */
+    private static final Map<String, String> SCRIPT_ENVIRONMENT = Map.of("PYTHONUNBUFFERED", "1",
+            PARAMS_LOGGED_VARIABLE, "1");
 
     private final String python;
-    private final PrintStream out;
     private final PrintStream err;
-    private final Duration interruptGrace;
+    private final TrainingProcess training;
     private final Object lock = new Object();
     private final CountDownLatch runEnded = new CountDownLatch(1);
     private final CountDownLatch closed = new CountDownLatch(1);
     private final Thread shutdownHook = new Thread(this::stopAndAwaitEnd, "mlpipelines-stop-training");
     private volatile boolean hooked;
     private boolean launched;
-    private boolean stopRequested;
-    private Process process;
 
     /**
      * @param python         the interpreter ({@code PythonEnvironment.interpreter()})
@@ -90,9 +87,8 @@ public final class TrainingLauncher implements AutoCloseable {
      */
     public TrainingLauncher(String python, PrintStream out, PrintStream err, Duration interruptGrace) {
         this.python = python;
-        this.out = out;
         this.err = err;
-        this.interruptGrace = interruptGrace;
+        this.training = new TrainingProcess(out, err, interruptGrace);
     }
 
     /** A launcher that gives an interrupted script ten seconds to flush its metrics. */
@@ -152,27 +148,7 @@ public final class TrainingLauncher implements AutoCloseable {
      * started, it will not start. Returns when the script is gone.
      */
     public void stop() {
-        Process running;
-        synchronized (lock) {
-            stopRequested = true;
-            running = process;
-        }
-        if (running == null || !running.isAlive()) {
-            return;
-        }
-        err.println("mlpipelines: stopping the training (pid " + running.pid() + ")");
-        try {
-            sendInterrupt(running);
-            if (!running.waitFor(interruptGrace.toMillis(), TimeUnit.MILLISECONDS)) {
-                running.destroy();
-                if (!running.waitFor(2, TimeUnit.SECONDS)) {
-                    running.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-                }
-            }
-        } catch (InterruptedException e) {
-            running.destroyForcibly();
-            Thread.currentThread().interrupt();
-        }
+        training.stop();
     }
 
     private void stopAndAwaitEnd() {
@@ -187,12 +163,6 @@ public final class TrainingLauncher implements AutoCloseable {
         }
     }
 
-    private boolean stopRequested() {
-        synchronized (lock) {
-            return stopRequested;
-        }
-    }
-
     private LaunchResult runTracked(RunTracker tracker, TrainingJob job) {
         List<String> problems = new ArrayList<>();
         Map<String, String> runIds = Map.of();
@@ -200,7 +170,7 @@ public final class TrainingLauncher implements AutoCloseable {
         RunStatus status = RunStatus.FAILED;
         String failureReason;
         Integer exitCode = null;
-        TailBuffer stderrTail = new TailBuffer(STDERR_TAIL_BYTES);
+        TrainingProcess.TailBuffer stderrTail = new TrainingProcess.TailBuffer(STDERR_TAIL_BYTES);
         long start = System.nanoTime();
         long trainingStart = start;
         long trainingEnd = start;
@@ -213,23 +183,16 @@ public final class TrainingLauncher implements AutoCloseable {
             tracker.logArtifact(job.script().toFile(), "experiment");
             List<String> command = command(job.script(), pythonParams);
             trainingStart = System.nanoTime();
-            exitCode = runScript(command, stderrTail);
+            exitCode = training.run(command, SCRIPT_ENVIRONMENT, stderrTail);
             trainingEnd = System.nanoTime();
-            if (exitCode == null) {
-                status = RunStatus.KILLED;
-                failureReason = "launcher interrupted (Ctrl-C or SIGTERM) before the training started";
-            } else if (stopRequested()) {
-                status = RunStatus.KILLED;
-                failureReason = "launcher interrupted (Ctrl-C or SIGTERM); training stopped: " + describeExit(exitCode);
-            } else {
-                status = statusOf(exitCode);
-                failureReason = status == RunStatus.FINISHED ? null : describeExit(exitCode);
-            }
+            ExitStatus end = ExitStatus.of(exitCode, training.stopRequested());
+            status = end.status();
+            failureReason = end.reason();
         } catch (IOException e) {
             failureReason = "could not start " + python + ": " + e.getMessage();
             trainingEnd = System.nanoTime();
         } catch (RuntimeException e) {
-            status = stopRequested() ? RunStatus.KILLED : RunStatus.FAILED;
+            status = training.stopRequested() ? RunStatus.KILLED : RunStatus.FAILED;
             failureReason = "tracking failed: " + e.getMessage();
             problems.add(failureReason);
             trainingEnd = Math.max(trainingEnd, trainingStart);
@@ -286,95 +249,6 @@ public final class TrainingLauncher implements AutoCloseable {
         return arguments;
     }
 
-    /** Starts the script, streams its output, waits; null when a stop came before it started. */
-    private Integer runScript(List<String> command, TailBuffer stderrTail) throws IOException {
-        ProcessBuilder builder = new ProcessBuilder(command);
-        builder.environment().put("PYTHONUNBUFFERED", "1");
-        builder.environment().put(PARAMS_LOGGED_VARIABLE, "1");
-        Process started;
-        synchronized (lock) {
-            if (stopRequested) {
-                return null;
-            }
-            started = builder.start();
-            process = started;
-        }
-        started.getOutputStream().close();
-        Thread stdoutPump = pump(started.getInputStream(), out, null, "stdout");
-        Thread stderrPump = pump(started.getErrorStream(), err, stderrTail, "stderr");
-        boolean interrupted = false;
-        while (true) {
-            try {
-                started.waitFor();
-                break;
-            } catch (InterruptedException e) {
-                // Interrupting the launching thread means stop, not abandon: the run still gets ended.
-                interrupted = true;
-                stop();
-            }
-        }
-        for (Thread pump : List.of(stdoutPump, stderrPump)) {
-            try {
-                // A grandchild may hold the pipe open; its output is not worth hanging for.
-                pump.join(5000);
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
-        return started.exitValue();
-    }
-
-    private static Thread pump(InputStream from, OutputStream to, TailBuffer tail, String name) {
-        Thread thread = new Thread(() -> {
-            byte[] buffer = new byte[8192];
-            try (from) {
-                for (int read; (read = from.read(buffer)) != -1; ) {
-                    synchronized (to) {
-                        to.write(buffer, 0, read);
-                        to.flush();
-                    }
-                    if (tail != null) {
-                        tail.append(buffer, read);
-                    }
-                }
-            } catch (IOException e) {
-                // The script is gone; what it wrote so far has been forwarded.
-            }
-        }, "mlpipelines-training-" + name);
-        thread.setDaemon(true);
-        thread.start();
-        return thread;
-    }
-
-    /**
-     * The run status an exit code implies (see the class comment); {@code 128 + n} is how the JDK
-     * reports a process killed by signal n.
-     */
-    static RunStatus statusOf(int exitCode) {
-        if (exitCode == 0) {
-            return RunStatus.FINISHED;
-        }
-        int signal = signalOf(exitCode);
-        return signal == 1 || signal == 2 || signal == 3 || signal == 15 ? RunStatus.KILLED : RunStatus.FAILED;
-    }
-
-    /** The words for an exit code: {@code exit code 3} or {@code killed by signal 9 (SIGKILL) …}. */
-    static String describeExit(int exitCode) {
-        int signal = signalOf(exitCode);
-        if (signal == 0) {
-            return "exit code " + exitCode;
-        }
-        String description = "killed by signal " + signal + " (" + SIGNAL_NAMES.getOrDefault(signal, "SIG?") + ")";
-        return signal == 9 ? description + ", as the kernel's out-of-memory killer does" : description;
-    }
-
-    private static int signalOf(int exitCode) {
-        return exitCode > 128 && exitCode <= 128 + 64 ? exitCode - 128 : 0;
-    }
-
     /** The params that name the run in a backend: {@code *_run_id}, {@code *_run_name}. */
     private static Map<String, String> runIdentifiers(Map<String, String> pythonParams) {
         Map<String, String> ids = new LinkedHashMap<>();
@@ -386,7 +260,7 @@ public final class TrainingLauncher implements AutoCloseable {
         return ids;
     }
 
-    private static void logStderrTail(RunTracker tracker, TailBuffer tail) {
+    private static void logStderrTail(RunTracker tracker, TrainingProcess.TailBuffer tail) {
         Path directory = null;
         try {
             directory = Files.createTempDirectory("mlpipelines-stderr");
@@ -412,45 +286,6 @@ public final class TrainingLauncher implements AutoCloseable {
             String problem = what + " failed: " + e.getMessage();
             problems.add(problem);
             err.println("mlpipelines: " + Secrets.redactEnvironmentSecrets(problem));
-        }
-    }
-
-    private static void sendInterrupt(Process running) throws InterruptedException {
-        // The JDK can only send SIGTERM and SIGKILL; SIGINT lets Python raise KeyboardInterrupt and flush.
-        try {
-            new ProcessBuilder("kill", "-INT", Long.toString(running.pid())).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor(5, TimeUnit.SECONDS);
-        } catch (IOException e) {
-            running.destroy();
-        }
-    }
-
-    /** The last {@code capacity} bytes written to it. */
-    static final class TailBuffer {
-        private final byte[] ring;
-        private long written;
-
-        TailBuffer(int capacity) {
-            ring = new byte[capacity];
-        }
-
-        synchronized void append(byte[] data, int length) {
-            for (int i = 0; i < length; i++) {
-                ring[(int) (written++ % ring.length)] = data[i];
-            }
-        }
-
-        synchronized int size() {
-            return (int) Math.min(written, ring.length);
-        }
-
-        synchronized byte[] bytes() {
-            int size = size();
-            byte[] result = new byte[size];
-            for (int i = 0; i < size; i++) {
-                result[i] = ring[(int) ((written - size + i) % ring.length)];
-            }
-            return result;
         }
     }
 }

@@ -274,20 +274,6 @@ class TrainingLauncherTest {
     }
 
     @Test
-    void exitCodesMapToStatusesAsDocumented() {
-        assertEquals(RunStatus.FINISHED, TrainingLauncher.statusOf(0));
-        assertEquals(RunStatus.FAILED, TrainingLauncher.statusOf(1));
-        assertEquals(RunStatus.FAILED, TrainingLauncher.statusOf(128));
-        assertEquals(RunStatus.KILLED, TrainingLauncher.statusOf(130));
-        assertEquals(RunStatus.KILLED, TrainingLauncher.statusOf(143));
-        assertEquals(RunStatus.KILLED, TrainingLauncher.statusOf(129));
-        assertEquals(RunStatus.FAILED, TrainingLauncher.statusOf(137));
-        assertEquals(RunStatus.FAILED, TrainingLauncher.statusOf(139));
-        assertEquals("killed by signal 11 (SIGSEGV)", TrainingLauncher.describeExit(139));
-        assertEquals("exit code 255", TrainingLauncher.describeExit(255));
-    }
-
-    @Test
     void aLauncherRunsOneJob() throws IOException {
         TrainingLauncher launcher = launcher(Duration.ofSeconds(1));
         launcher.launch(new RecordingTracker(Map.of()), job("pass\n"));
@@ -297,7 +283,7 @@ class TrainingLauncherTest {
 
     @Test
     void theStderrTailKeepsTheLastBytes() {
-        TrainingLauncher.TailBuffer tail = new TrainingLauncher.TailBuffer(4);
+        TrainingProcess.TailBuffer tail = new TrainingProcess.TailBuffer(4);
         tail.append("abcdef".getBytes(StandardCharsets.UTF_8), 6);
         tail.append("gh".getBytes(StandardCharsets.UTF_8), 1);
         assertEquals("defg", new String(tail.bytes(), StandardCharsets.UTF_8));

@@ -1,14 +1,12 @@
 package de.monticore.mlpipelines.tracking.backend.mlflow.server;
 
+import de.monticore.mlpipelines.pipeline.PythonEnvironment;
+import de.monticore.mlpipelines.tracking.TrackingException;
 import de.monticore.mlpipelines.tracking.backend.mlflow.Credentials;
 import de.monticore.mlpipelines.tracking.backend.mlflow.LocalStore;
 import de.monticore.mlpipelines.tracking.backend.mlflow.rest.MLflowRestClient;
 import de.monticore.mlpipelines.tracking.backend.mlflow.rest.RetryPolicy;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import de.monticore.mlpipelines.pipeline.PythonEnvironment;
-import de.monticore.mlpipelines.tracking.TrackingException;
+import de.monticore.mlpipelines.tracking.backend.mlflow.server.ServerStateFiles.ServerState;
 import de.monticore.mlpipelines.tracking.secret.Secrets;
 
 import java.io.IOException;
@@ -21,8 +19,6 @@ import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -31,7 +27,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Runs {@code mlflow server} for a local store, so that a {@code sqlite:///…} or directory
@@ -51,18 +47,17 @@ import java.util.stream.Stream;
  * ({@code .<store>.mlflow-server.json}: pid, port) says where it is, and {@code /health} plus the
  * process's command line prove it is still that server. Each process that uses it holds a lease
  * file; the last one to release stops the server by its own process tree. The server's output goes
- * to {@code .<store>.mlflow-server.log}.
+ * to {@code .<store>.mlflow-server.log}. The files are {@link ServerStateFiles}'; this class runs the
+ * server process.
+ *
+ * <p>When the first lease of this JVM is taken, a shutdown hook is registered that releases the
+ * leases still held at exit.
  */
 public final class LocalMLflowServer {
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String STATE_SUFFIX = ".mlflow-server.json";
     /** Servers this JVM holds leases on, by state file: several trackers of one store share one entry. */
     private static final Map<Path, SharedServer> HELD = new ConcurrentHashMap<>();
     private static final Map<Path, Object> LOCKS = new ConcurrentHashMap<>();
-
-    static {
-        Runtime.getRuntime().addShutdownHook(new Thread(LocalMLflowServer::releaseAllOnExit, "mlflow-server-release"));
-    }
+    private static final AtomicBoolean RELEASE_ON_EXIT_REGISTERED = new AtomicBoolean();
 
     private LocalMLflowServer() {
     }
@@ -86,14 +81,14 @@ public final class LocalMLflowServer {
 
     /** A use of a local server; closing it releases the use, and the last release stops the server. */
     public static final class Lease implements AutoCloseable {
-        private final Path stateFile;
+        private final ServerStateFiles files;
         private final URI url;
         private final long pid;
         private final boolean started;
         private boolean released;
 
-        private Lease(Path stateFile, URI url, long pid, boolean started) {
-            this.stateFile = stateFile;
+        private Lease(ServerStateFiles files, URI url, long pid, boolean started) {
+            this.files = files;
             this.url = url;
             this.pid = pid;
             this.started = started;
@@ -119,7 +114,7 @@ public final class LocalMLflowServer {
         public synchronized void close() {
             if (!released) {
                 released = true;
-                release(stateFile);
+                release(files);
             }
         }
     }
@@ -131,25 +126,24 @@ public final class LocalMLflowServer {
      *                           interpreter cannot be run, or if it lacks mlflow
      */
     public static Lease acquire(LocalStore store, Settings settings) {
-        Path stateFile = store.siblingFile(STATE_SUFFIX);
+        ServerStateFiles files = ServerStateFiles.of(store);
+        Path stateFile = files.stateFile();
         synchronized (LOCKS.computeIfAbsent(stateFile, key -> new Object())) {
             SharedServer held = HELD.get(stateFile);
-            if (held != null && isOurLiveServer(held.pid, held.url)) {
+            if (held != null && isOurLiveServer(held.state)) {
                 held.users++;
-                return new Lease(stateFile, held.url, held.pid, false);
+                return new Lease(files, held.state.url(), held.state.pid(), false);
             }
             HELD.remove(stateFile);
             createParentDirectory(store);
-            try (FileChannel lockChannel = openLock(store); FileLock ignored = lockChannel.lock()) {
-                Optional<SharedServer> running = readState(stateFile)
-                        .filter(state -> isOurLiveServer(state.pid, state.url));
+            try (FileChannel lockChannel = files.openLock(); FileLock ignored = lockChannel.lock()) {
+                Optional<ServerState> running = files.readState().filter(LocalMLflowServer::isOurLiveServer);
                 boolean started = running.isEmpty();
-                SharedServer server = running.orElseGet(() -> start(store, settings, stateFile));
-                Files.createDirectories(leaseDirectory(stateFile));
-                Files.writeString(leaseDirectory(stateFile).resolve(Long.toString(ProcessHandle.current().pid())), "");
-                server.users = 1;
-                HELD.put(stateFile, server);
-                return new Lease(stateFile, server.url, server.pid, started);
+                ServerState state = running.orElseGet(() -> start(store, settings, files));
+                files.addOwnLease();
+                registerReleaseOnExit();
+                HELD.put(stateFile, new SharedServer(state, files));
+                return new Lease(files, state.url(), state.pid(), started);
             } catch (IOException e) {
                 throw new TrackingException("could not start or find the local MLflow server for " + store.uri()
                         + ": " + e, e);
@@ -171,11 +165,11 @@ public final class LocalMLflowServer {
                 "--workers", Integer.toString(settings.workers()));
     }
 
-    private static SharedServer start(LocalStore store, Settings settings, Path stateFile) {
+    private static ServerState start(LocalStore store, Settings settings, ServerStateFiles files) {
         // The free port can be taken by someone else before the server binds it; then try another.
         for (int attempt = 1; ; attempt++) {
             try {
-                return start(store, settings, stateFile, freePort());
+                return start(store, settings, files, freePort());
             } catch (PortTakenException e) {
                 if (attempt == 3) {
                     throw new TrackingException(e.getMessage());
@@ -184,7 +178,7 @@ public final class LocalMLflowServer {
         }
     }
 
-    private static SharedServer start(LocalStore store, Settings settings, Path stateFile, int port) {
+    private static ServerState start(LocalStore store, Settings settings, ServerStateFiles files, int port) {
         Path log = store.siblingFile(".mlflow-server.log");
         ProcessBuilder builder = new ProcessBuilder(serverCommand(store, port, settings))
                 .directory(store.path().getParent().toFile())
@@ -232,33 +226,49 @@ public final class LocalMLflowServer {
             }
             sleep(100);
         }
-        SharedServer server = new SharedServer(process.pid(), url);
-        writeState(stateFile, server, store);
+        ServerState server = new ServerState(process.pid(), url);
+        try {
+            files.writeState(server, store);
+        } catch (IOException e) {
+            stopProcessTree(process.toHandle());
+            throw new TrackingException("could not write " + files.stateFile() + " for the local MLflow server: " + e,
+                    e);
+        }
         return server;
     }
 
-    private static void release(Path stateFile) {
+    private static void release(ServerStateFiles files) {
+        Path stateFile = files.stateFile();
         synchronized (LOCKS.computeIfAbsent(stateFile, key -> new Object())) {
             SharedServer held = HELD.get(stateFile);
             if (held == null || --held.users > 0) {
                 return;
             }
             HELD.remove(stateFile);
-            Path lockFile = stateFile.resolveSibling(stateFile.getFileName().toString().replace(".json", ".lock"));
-            try (FileChannel lockChannel = FileChannel.open(lockFile, StandardOpenOption.CREATE,
-                    StandardOpenOption.WRITE); FileLock ignored = lockChannel.lock()) {
-                Path leases = leaseDirectory(stateFile);
-                Files.deleteIfExists(leases.resolve(Long.toString(ProcessHandle.current().pid())));
-                if (liveLeaseHolders(leases) > 0) {
+            try (FileChannel lockChannel = files.openLock(); FileLock ignored = lockChannel.lock()) {
+                files.removeOwnLease();
+                if (files.liveLeaseHolders() > 0) {
                     return;
                 }
-                Optional<SharedServer> state = readState(stateFile);
-                if (state.isPresent() && state.get().pid == held.pid) {
-                    ProcessHandle.of(held.pid).ifPresent(LocalMLflowServer::stopProcessTree);
-                    Files.deleteIfExists(stateFile);
+                Optional<ServerState> state = files.readState();
+                if (state.isPresent() && state.get().pid() == held.state.pid()) {
+                    ProcessHandle.of(held.state.pid()).ifPresent(LocalMLflowServer::stopProcessTree);
+                    files.deleteState();
                 }
             } catch (IOException e) {
                 throw new UncheckedIOException("could not release the local MLflow server recorded in " + stateFile, e);
+            }
+        }
+    }
+
+    /** Registers {@link #releaseAllOnExit()} once, when this JVM first holds a lease (not at class loading). */
+    private static void registerReleaseOnExit() {
+        if (RELEASE_ON_EXIT_REGISTERED.compareAndSet(false, true)) {
+            try {
+                Runtime.getRuntime().addShutdownHook(new Thread(LocalMLflowServer::releaseAllOnExit,
+                        "mlflow-server-release"));
+            } catch (IllegalStateException shuttingDown) {
+                // The JVM is exiting: the lease is released when closed, or swept later as a dead pid's.
             }
         }
     }
@@ -267,36 +277,11 @@ public final class LocalMLflowServer {
         for (Map.Entry<Path, SharedServer> entry : new HashMap<>(HELD).entrySet()) {
             entry.getValue().users = 1;
             try {
-                release(entry.getKey());
+                release(entry.getValue().files);
             } catch (RuntimeException e) {
                 System.err.println("[tracking] " + e.getMessage());
             }
         }
-    }
-
-    /** Number of processes other than dead ones that hold a lease; removes the leases of dead processes. */
-    private static int liveLeaseHolders(Path leases) throws IOException {
-        if (!Files.isDirectory(leases)) {
-            return 0;
-        }
-        int live = 0;
-        try (Stream<Path> files = Files.list(leases)) {
-            for (Path lease : files.toList()) {
-                boolean alive;
-                try {
-                    alive = ProcessHandle.of(Long.parseLong(lease.getFileName().toString()))
-                            .map(ProcessHandle::isAlive).orElse(false);
-                } catch (NumberFormatException e) {
-                    alive = false;
-                }
-                if (alive) {
-                    live++;
-                } else {
-                    Files.deleteIfExists(lease);
-                }
-            }
-        }
-        return live;
     }
 
     /**
@@ -319,8 +304,9 @@ public final class LocalMLflowServer {
         }
     }
 
-    private static boolean isOurLiveServer(long pid, URI url) {
-        Optional<ProcessHandle> process = ProcessHandle.of(pid).filter(ProcessHandle::isAlive);
+    private static boolean isOurLiveServer(ServerState server) {
+        URI url = server.url();
+        Optional<ProcessHandle> process = ProcessHandle.of(server.pid()).filter(ProcessHandle::isAlive);
         // Guards against a recycled pid: the process must still be an mlflow server on that port.
         boolean isMlflowServer = process.flatMap(handle -> handle.info().commandLine())
                 .map(line -> line.contains("mlflow") && line.contains("--port " + url.getPort()))
@@ -331,37 +317,6 @@ public final class LocalMLflowServer {
     private static boolean isHealthy(URI url) {
         return new MLflowRestClient(url, Credentials.NONE, new RetryPolicy(1, Duration.ZERO, Duration.ZERO),
                 Duration.ofSeconds(2), Duration.ofSeconds(2)).isHealthy();
-    }
-
-    private static Optional<SharedServer> readState(Path stateFile) {
-        try {
-            JsonNode state = JSON.readTree(stateFile.toFile());
-            return Optional.of(new SharedServer(state.path("pid").asLong(), URI.create(state.path("url").asText())));
-        } catch (IOException | IllegalArgumentException e) {
-            return Optional.empty();
-        }
-    }
-
-    private static void writeState(Path stateFile, SharedServer server, LocalStore store) {
-        ObjectNode state = JSON.createObjectNode().put("pid", server.pid).put("url", server.url.toString())
-                .put("store", store.uri()).put("started_by_pid", ProcessHandle.current().pid());
-        try {
-            Path temporary = Files.createTempFile(stateFile.getParent(), stateFile.getFileName().toString(), ".tmp");
-            Files.writeString(temporary, state.toPrettyString(), StandardCharsets.UTF_8);
-            Files.move(temporary, stateFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            stopProcessTree(ProcessHandle.of(server.pid).orElseThrow());
-            throw new TrackingException("could not write " + stateFile + " for the local MLflow server: " + e, e);
-        }
-    }
-
-    private static FileChannel openLock(LocalStore store) throws IOException {
-        return FileChannel.open(store.siblingFile(".mlflow-server.lock"), StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE);
-    }
-
-    private static Path leaseDirectory(Path stateFile) {
-        return stateFile.resolveSibling(stateFile.getFileName().toString().replace(".json", ".leases"));
     }
 
     private static void createParentDirectory(LocalStore store) {
@@ -407,14 +362,15 @@ public final class LocalMLflowServer {
         }
     }
 
+    /** A server this JVM holds leases on, and how many of them are open. */
     private static final class SharedServer {
-        final long pid;
-        final URI url;
-        int users;
+        final ServerState state;
+        final ServerStateFiles files;
+        int users = 1;
 
-        SharedServer(long pid, URI url) {
-            this.pid = pid;
-            this.url = url;
+        SharedServer(ServerState state, ServerStateFiles files) {
+            this.state = state;
+            this.files = files;
         }
     }
 }

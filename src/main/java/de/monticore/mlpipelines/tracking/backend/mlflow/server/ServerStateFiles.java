@@ -1,0 +1,126 @@
+package de.monticore.mlpipelines.tracking.backend.mlflow.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import de.monticore.mlpipelines.tracking.backend.mlflow.LocalStore;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * The files next to a local store through which processes share one MLflow server: the state file
+ * {@code .<store>.mlflow-server.json} (the server's pid and URL), the lock file
+ * {@code .<store>.mlflow-server.lock} that serialises starting and releasing, and the lease directory
+ * {@code .<store>.mlflow-server.leases/} with one empty file per process id that uses the server.
+ */
+final class ServerStateFiles {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String STATE_SUFFIX = ".mlflow-server.json";
+
+    /**
+     * Where a server runs, as the state file records it.
+     *
+     * @param pid the server's root process
+     * @param url its base URL
+     */
+    record ServerState(long pid, URI url) {
+    }
+
+    private final Path stateFile;
+
+    private ServerStateFiles(Path stateFile) {
+        this.stateFile = stateFile;
+    }
+
+    /** The files of the store's server. */
+    static ServerStateFiles of(LocalStore store) {
+        return new ServerStateFiles(store.siblingFile(STATE_SUFFIX));
+    }
+
+    /** The state file; it also names the store's server within this JVM. */
+    Path stateFile() {
+        return stateFile;
+    }
+
+    /** Opens the lock file, creating it; lock the channel to start or release the server. */
+    FileChannel openLock() throws IOException {
+        return FileChannel.open(sibling(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    }
+
+    /** The recorded server, or empty when there is no state file or it cannot be read. */
+    Optional<ServerState> readState() {
+        try {
+            JsonNode state = JSON.readTree(stateFile.toFile());
+            return Optional.of(new ServerState(state.path("pid").asLong(), URI.create(state.path("url").asText())));
+        } catch (IOException | IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Records the server atomically (a reader sees the old or the new state, never half of one). */
+    void writeState(ServerState server, LocalStore store) throws IOException {
+        ObjectNode state = JSON.createObjectNode().put("pid", server.pid()).put("url", server.url().toString())
+                .put("store", store.uri()).put("started_by_pid", ProcessHandle.current().pid());
+        Path temporary = Files.createTempFile(stateFile.getParent(), stateFile.getFileName().toString(), ".tmp");
+        Files.writeString(temporary, state.toPrettyString(), StandardCharsets.UTF_8);
+        Files.move(temporary, stateFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** Removes the state file once its server is stopped. */
+    void deleteState() throws IOException {
+        Files.deleteIfExists(stateFile);
+    }
+
+    /** Records that this process uses the server. */
+    void addOwnLease() throws IOException {
+        Path leases = sibling(".leases");
+        Files.createDirectories(leases);
+        Files.writeString(leases.resolve(Long.toString(ProcessHandle.current().pid())), "");
+    }
+
+    /** Removes this process's lease. */
+    void removeOwnLease() throws IOException {
+        Files.deleteIfExists(sibling(".leases").resolve(Long.toString(ProcessHandle.current().pid())));
+    }
+
+    /** Number of processes other than dead ones that hold a lease; removes the leases of dead processes. */
+    int liveLeaseHolders() throws IOException {
+        Path leases = sibling(".leases");
+        if (!Files.isDirectory(leases)) {
+            return 0;
+        }
+        int live = 0;
+        try (Stream<Path> files = Files.list(leases)) {
+            for (Path lease : files.toList()) {
+                boolean alive;
+                try {
+                    alive = ProcessHandle.of(Long.parseLong(lease.getFileName().toString()))
+                            .map(ProcessHandle::isAlive).orElse(false);
+                } catch (NumberFormatException e) {
+                    alive = false;
+                }
+                if (alive) {
+                    live++;
+                } else {
+                    Files.deleteIfExists(lease);
+                }
+            }
+        }
+        return live;
+    }
+
+    /** {@code .<store>.mlflow-server<suffix>} beside the state file. */
+    private Path sibling(String suffix) {
+        String name = stateFile.getFileName().toString();
+        return stateFile.resolveSibling(name.substring(0, name.length() - ".json".length()) + suffix);
+    }
+}
