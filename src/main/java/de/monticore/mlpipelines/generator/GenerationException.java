@@ -5,6 +5,8 @@ package de.monticore.mlpipelines.generator;
  * jar, a template error). The message says what and where; nothing half-written is left behind.
  */
 public class GenerationException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
     /** An error with a message that names what could not be done and where. */
     public GenerationException(String message) {
         super(message);

@@ -6,6 +6,8 @@ package de.monticore.mlpipelines.tracking;
  * what went wrong; they never contain a credential.
  */
 public class TrackingException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
     public TrackingException(String message) {
         super(message);
     }

@@ -8,6 +8,8 @@ import de.monticore.mlpipelines.tracking.TrackingException;
  * one of RUNNING, SCHEDULED, FINISHED, FAILED, KILLED}.
  */
 public class TrackingConfigException extends TrackingException {
+    private static final long serialVersionUID = 1L;
+
     private final String file;
     private final String keyPath;
     private final String problem;

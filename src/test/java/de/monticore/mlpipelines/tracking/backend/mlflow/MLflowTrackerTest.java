@@ -427,12 +427,12 @@ class MLflowTrackerTest {
                 messages.addAll(tracker.getPythonParams().values());
                 messages.addAll(tracker.getRunLocations().values());
             }
+            String deadUrl;
             try (ServerSocket socket = new ServerSocket(0)) {
-                String deadUrl = "http://127.0.0.1:" + socket.getLocalPort();
-                socket.close();
-                try (MLflowTracker dead = new MLflowTracker(new MLflowConfig("x", deadUrl, Set.of()), options)) {
-                    messages.add(assertThrows(TrackingException.class, dead::startNewRun).getMessage());
-                }
+                deadUrl = "http://127.0.0.1:" + socket.getLocalPort();
+            }
+            try (MLflowTracker dead = new MLflowTracker(new MLflowConfig("x", deadUrl, Set.of()), options)) {
+                messages.add(assertThrows(TrackingException.class, dead::startNewRun).getMessage());
             }
             String userInfoUrl = "http://user:" + token + "@127.0.0.1:1";
             try (MLflowTracker withUserInfo = new MLflowTracker(new MLflowConfig("x", userInfoUrl, Set.of()), options)) {

@@ -7,6 +7,8 @@ import de.monticore.mlpipelines.tracking.TrackingException;
  * message says what was attempted and what the server answered; it never contains a credential.
  */
 public class MLflowRequestException extends TrackingException {
+    private static final long serialVersionUID = 1L;
+
     private final int statusCode;
     private final String errorCode;
 

@@ -14,8 +14,6 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -136,14 +134,16 @@ public final class LocalMLflowServer {
             }
             HELD.remove(stateFile);
             createParentDirectory(store);
-            try (FileChannel lockChannel = files.openLock(); FileLock ignored = lockChannel.lock()) {
-                Optional<ServerState> running = files.readState().filter(LocalMLflowServer::isOurLiveServer);
-                boolean started = running.isEmpty();
-                ServerState state = running.orElseGet(() -> start(store, settings, files));
-                files.addOwnLease();
-                registerReleaseOnExit();
-                HELD.put(stateFile, new SharedServer(state, files));
-                return new Lease(files, state.url(), state.pid(), started);
+            try {
+                return files.underLock(() -> {
+                    Optional<ServerState> running = files.readState().filter(LocalMLflowServer::isOurLiveServer);
+                    boolean started = running.isEmpty();
+                    ServerState state = running.orElseGet(() -> start(store, settings, files));
+                    files.addOwnLease();
+                    registerReleaseOnExit();
+                    HELD.put(stateFile, new SharedServer(state, files));
+                    return new Lease(files, state.url(), state.pid(), started);
+                });
             } catch (IOException e) {
                 throw new TrackingException("could not start or find the local MLflow server for " + store.uri()
                         + ": " + e, e);
@@ -245,16 +245,19 @@ public final class LocalMLflowServer {
                 return;
             }
             HELD.remove(stateFile);
-            try (FileChannel lockChannel = files.openLock(); FileLock ignored = lockChannel.lock()) {
-                files.removeOwnLease();
-                if (files.liveLeaseHolders() > 0) {
-                    return;
-                }
-                Optional<ServerState> state = files.readState();
-                if (state.isPresent() && state.get().pid() == held.state.pid()) {
-                    ProcessHandle.of(held.state.pid()).ifPresent(LocalMLflowServer::stopProcessTree);
-                    files.deleteState();
-                }
+            try {
+                files.underLock(() -> {
+                    files.removeOwnLease();
+                    if (files.liveLeaseHolders() > 0) {
+                        return null;
+                    }
+                    Optional<ServerState> state = files.readState();
+                    if (state.isPresent() && state.get().pid() == held.state.pid()) {
+                        ProcessHandle.of(held.state.pid()).ifPresent(LocalMLflowServer::stopProcessTree);
+                        files.deleteState();
+                    }
+                    return null;
+                });
             } catch (IOException e) {
                 throw new UncheckedIOException("could not release the local MLflow server recorded in " + stateFile, e);
             }
@@ -357,6 +360,8 @@ public final class LocalMLflowServer {
     }
 
     private static final class PortTakenException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
         PortTakenException(String message) {
             super(message);
         }

@@ -8,6 +8,7 @@ import de.monticore.mlpipelines.tracking.backend.mlflow.LocalStore;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,9 +52,27 @@ final class ServerStateFiles {
         return stateFile;
     }
 
-    /** Opens the lock file, creating it; lock the channel to start or release the server. */
-    FileChannel openLock() throws IOException {
-        return FileChannel.open(sibling(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    /** Work on the files that must not interleave with another process's (starting, releasing). */
+    @FunctionalInterface
+    interface LockedAction<T> {
+        /** Runs while the lock file is locked. */
+        T run() throws IOException;
+    }
+
+    /**
+     * Runs {@code action} while holding the lock file (created when missing), which serialises starting
+     * and releasing the server across processes; waits for the lock.
+     */
+    <T> T underLock(LockedAction<T> action) throws IOException {
+        try (FileChannel channel = FileChannel.open(sibling(".lock"), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE)) {
+            FileLock lock = channel.lock();
+            try {
+                return action.run();
+            } finally {
+                lock.release();
+            }
+        }
     }
 
     /** The recorded server, or empty when there is no state file or it cannot be read. */
