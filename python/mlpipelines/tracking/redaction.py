@@ -1,4 +1,4 @@
-"""Which keys hold credentials: the same rule as Java's ``helper/Secrets.isSecretKey``.
+"""Which keys hold credentials: the same rule as Java's ``tracking/secret/Secrets.isSecretKey``.
 
 "password" and "secret" anywhere; "token", "auth" and "pwd" only as whole words, so that
 ``tokenizer_vocab_size`` and ``author`` stay visible. A contract test checks both languages agree.
