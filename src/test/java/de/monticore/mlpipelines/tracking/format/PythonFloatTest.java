@@ -1,8 +1,8 @@
 package de.monticore.mlpipelines.tracking.format;
 
-import de.monticore.mlpipelines.pipeline.PythonEnvironment;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import de.monticore.mlpipelines.pipeline.PythonEnvironment;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;

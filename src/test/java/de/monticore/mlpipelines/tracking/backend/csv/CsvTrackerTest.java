@@ -1,9 +1,9 @@
 package de.monticore.mlpipelines.tracking.backend.csv;
 
-import de.monticore.mlpipelines.tracking.backend.PythonReader;
-import de.monticore.mlpipelines.tracking.tracker.RunStatus;
 import com.fasterxml.jackson.databind.JsonNode;
 import de.monticore.mlpipelines.tracking.TrackingException;
+import de.monticore.mlpipelines.tracking.backend.PythonReader;
+import de.monticore.mlpipelines.tracking.tracker.RunStatus;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,11 +1,11 @@
 package de.monticore.mlpipelines.tracking.backend.mlflow;
 
-import de.monticore.mlpipelines.tracking.tracker.RunStatus;
 import com.fasterxml.jackson.databind.JsonNode;
 import de.monticore.mlpipelines.tracking.TrackingException;
 import de.monticore.mlpipelines.tracking.backend.mlflow.rest.MLflowRestClient;
 import de.monticore.mlpipelines.tracking.backend.mlflow.rest.MLflowRun;
 import de.monticore.mlpipelines.tracking.backend.mlflow.rest.RetryPolicy;
+import de.monticore.mlpipelines.tracking.tracker.RunStatus;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

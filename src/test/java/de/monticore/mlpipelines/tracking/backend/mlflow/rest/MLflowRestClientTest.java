@@ -1,12 +1,12 @@
 package de.monticore.mlpipelines.tracking.backend.mlflow.rest;
 
-import de.monticore.mlpipelines.tracking.backend.mlflow.Credentials;
-import de.monticore.mlpipelines.tracking.backend.mlflow.MLflowReader;
-import de.monticore.mlpipelines.tracking.backend.mlflow.TestMLflowServer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import de.monticore.mlpipelines.tracking.TrackingException;
+import de.monticore.mlpipelines.tracking.backend.mlflow.Credentials;
+import de.monticore.mlpipelines.tracking.backend.mlflow.MLflowReader;
+import de.monticore.mlpipelines.tracking.backend.mlflow.TestMLflowServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
