@@ -130,7 +130,6 @@ BAD_CONFIGS = [
     ("missing-env-variable", f"backends:\n  mlflow:\n    tracking_uri: http://${{{UNSET_VARIABLE}}}/\n",
      "backends.mlflow.tracking_uri", True),
     ("unknown-top-level-key", "backend:\n  stdout:\n", "backend", True),
-    ("no-backend", "backends: {}\n", "backends", False),
     ("section-not-a-mapping", "backends:\n  csv: runs\n", "backends.csv", True),
     ("tag-value-list", "backends:\n  stdout:\ntags: {team: [a]}\n", "tags.team", True),
     ("clean-up-not-a-list", "backends:\n  mlflow:\n    clean_up: FAILED\n", "backends.mlflow.clean_up", True),
@@ -178,7 +177,7 @@ def test_both_sides_accept_the_same_good_config(java, tmp_path, monkeypatch):
         "    experiment_name: 2024\n"
         "    clean_up: [failed, KILLED]\n"
         "  csv:\n"
-        "param_blacklist: ['^_', '.*password.*']\n"
+        "param_blacklist: ['_.*', '.*password.*']\n"
         "tags: {team: vision, reviewed: true, empty: }\n", encoding="utf-8")
     loader = java.TrackingConfigLoader(java.TrackingBackends.discover(),
                                        lambda variable: {"CONTRACT_EXPERIMENT": "from-env"}.get(variable))

@@ -8,6 +8,7 @@ import de.monticore.mlpipelines.tracking.tracker.RunTracker;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -36,13 +37,25 @@ public final class TrackerFactory {
         return new TrackingConfigLoader().load(file);
     }
 
-    /** Builds one tracker per enabled backend; nothing connects or writes until the tracker is used. */
+    /**
+     * Builds one tracker per enabled backend; nothing connects or writes until the tracker is used.
+     * A configuration without backends yields a tracker that logs nothing, like {@link #noTracking()}
+     * but with the configuration's blacklist and tags (which then go nowhere).
+     */
     public static MultiBackendTracker createTracker(TrackingConfig config) {
         Map<String, RunTracker> trackers = new LinkedHashMap<>();
         for (ConfiguredBackend<?> backend : config.backends()) {
             trackers.put(backend.name(), backend.createTracker());
         }
         return new MultiBackendTracker(trackers, config.paramBlacklist(), config.tags(), System.err);
+    }
+
+    /**
+     * A tracker with no backends, for a pipeline run without any tracking.yaml: every call is
+     * accepted and logs nothing, and its {@code getPythonParams()} is {@code tracking_backends=""}.
+     */
+    public static MultiBackendTracker noTracking() {
+        return new MultiBackendTracker(Map.of(), List.of(), Map.of(), System.err);
     }
 
     /** {@link #loadConfig(Path)} then {@link #createTracker(TrackingConfig)}. */

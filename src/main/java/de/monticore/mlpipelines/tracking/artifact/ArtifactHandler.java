@@ -15,8 +15,8 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * Prepares artifacts for the backends: checks target paths, stages renamed files and plain-text
- * content in a temporary directory (removed by {@link #close()}), and leaves plain files and
+ * Prepares artifacts for the backends: checks target paths, stages renamed files, plain-text content
+ * and snapshots in temporary directories (removed by {@link #close()}), and leaves plain files and
  * directories where they are.
  */
 public final class ArtifactHandler implements AutoCloseable {
@@ -82,6 +82,38 @@ public final class ArtifactHandler implements AutoCloseable {
         return target.toFile();
     }
 
+    /**
+     * A copy of {@code source} (a file or a whole directory, same name) taken now, so that later
+     * edits or the deletion of the source do not change what is logged from it. It lives until
+     * {@link #discard(File)} or {@link #close()}.
+     *
+     * @throws TrackingException when the source does not exist or cannot be copied
+     */
+    public File snapshot(File source) {
+        if (!source.exists()) {
+            throw new TrackingException("artifact " + source + " does not exist");
+        }
+        Path name = source.toPath().toAbsolutePath().normalize().getFileName();
+        if (name == null) {
+            throw new TrackingException("cannot copy artifact " + source + ": it has no file name");
+        }
+        Path target = newStagingDirectory().resolve(name.toString());
+        try {
+            copyRecursively(source.toPath(), target);
+        } catch (IOException | UncheckedIOException e) {
+            throw new TrackingException("cannot copy artifact " + source + ": " + e.getMessage(), e);
+        }
+        return target.toFile();
+    }
+
+    /** Removes one staged file or snapshot (and its staging directory); other files are left alone. */
+    public void discard(File staged) {
+        Path directory = staged.toPath().getParent();
+        if (directory != null && stagingDirectories.remove(directory)) {
+            delete(directory);
+        }
+    }
+
     /** A staged UTF-8 text file with the given name and content. */
     public File stageText(String content, String fileName) {
         Path target = newStagingDirectory().resolve(checkFileName(fileName));
@@ -123,13 +155,15 @@ public final class ArtifactHandler implements AutoCloseable {
     /** Removes the staged copies. */
     @Override
     public void close() {
-        for (Path directory : stagingDirectories) {
-            try (Stream<Path> paths = Files.walk(directory)) {
-                paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-            } catch (IOException ignored) {
-                // Best effort: a leftover temporary file is not worth failing a pipeline for.
-            }
-        }
+        stagingDirectories.forEach(ArtifactHandler::delete);
         stagingDirectories.clear();
+    }
+
+    private static void delete(Path directory) {
+        try (Stream<Path> paths = Files.walk(directory)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (IOException ignored) {
+            // Best effort: a leftover temporary file is not worth failing a pipeline for.
+        }
     }
 }

@@ -9,7 +9,7 @@ import java.util.regex.Pattern;
  *
  * @param file           the file as the user named it
  * @param backends       the enabled backends in file order
- * @param paramBlacklist params whose key matches one of these (anywhere, {@code find()}) are never logged
+ * @param paramBlacklist params whose key one of these matches are never logged (see {@code ParamBlacklist})
  * @param tags           manual tags logged on every run
  * @param warnings       complaints that do not stop the run (a literal secret), already phrased
  */

@@ -3,6 +3,7 @@ package de.monticore.mlpipelines.tracking.config;
 import de.monticore.mlpipelines.tracking.TrackingBackendProvider;
 import de.monticore.mlpipelines.tracking.TrackingBackends;
 import de.monticore.mlpipelines.tracking.secret.Secrets;
+import de.monticore.mlpipelines.tracking.tracker.ParamBlacklist;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,7 +15,15 @@ import java.util.function.Function;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
-/** Reads and validates tracking.yaml (see DESIGN §4) into a {@link TrackingConfig}. */
+/**
+ * Reads and validates tracking.yaml (see DESIGN §4) into a {@link TrackingConfig}.
+ *
+ * <p>A file without backends ({@code backends: {}}, {@code backends:} or no {@code backends} key, e.g.
+ * only {@code tags}) is valid and turns tracking off; an empty file is still an error, since it is
+ * more likely truncated than meant. {@code param_blacklist} patterns must compile; one written for the
+ * old anywhere-in-the-key matching ({@code ^_}) gets a warning naming the pattern to write instead
+ * (see {@link ParamBlacklist}).
+ */
 public final class TrackingConfigLoader {
     private static final Set<String> TOP_LEVEL_KEYS = Set.of("backends", "param_blacklist", "tags");
 
@@ -48,10 +57,6 @@ public final class TrackingConfigLoader {
         collectLiteralSecrets(top, warnings);
 
         ConfigSection backendsSection = top.section("backends");
-        if (backendsSection.keys().isEmpty()) {
-            throw top.error("backends", "no backend is enabled; expected a mapping with at least one of "
-                    + String.join(", ", backends.names()).toLowerCase(java.util.Locale.ROOT));
-        }
         Map<String, ConfiguredBackend<?>> enabled = new LinkedHashMap<>();
         for (String name : backendsSection.keys()) {
             TrackingBackendProvider<?> provider = backends.require(name, top.file(), backendsSection.pathOf(name));
@@ -71,6 +76,9 @@ public final class TrackingConfigLoader {
                         "'" + regexes.get(i) + "' is not a valid regular expression: " + e.getDescription()
                                 + " near index " + e.getIndex());
             }
+            String index = "param_blacklist[" + i + "]";
+            ParamBlacklist.anchorHint(regexes.get(i))
+                    .ifPresent(hint -> warnings.add(top.file() + ": " + index + ": " + hint));
         }
         Map<String, String> tags = top.stringMap("tags");
         return new TrackingConfig(top.file(), new ArrayList<>(enabled.values()), blacklist, tags, warnings);

@@ -1,6 +1,7 @@
 package de.monticore.mlpipelines.tracking.tracker;
 
 import de.monticore.mlpipelines.tracking.TrackingException;
+import de.monticore.mlpipelines.tracking.artifact.ArtifactBuilder;
 import de.monticore.mlpipelines.tracking.artifact.ArtifactHandler;
 
 import java.io.File;
@@ -20,16 +21,32 @@ import java.util.regex.Pattern;
 /**
  * Fans every call out to the enabled backends, in configuration order.
  *
+ * <pre>{@code
+ * try (MultiBackendTracker tracker = TrackerFactory.createTracker(Path.of("tracking.yaml"))) {
+ *     tracker.logPersistentTag("team", "vision");
+ *     tracker.startNewRun();
+ *     tracker.logParams(Map.of("lr", "0.1"));
+ *     tracker.logMetric("loss", 0.31, 12);
+ *     tracker.getArtifactHandler().setPlaintext(report).setFileName("report").addExtension("md").log();
+ *     tracker.endRun(RunStatus.FINISHED);
+ * }   // close(): clean-up if not done since the run started, then every backend is closed
+ * }</pre>
+ *
  * <ul>
  *   <li>A backend that throws is reported on the error stream (which backend, which call, why) and
  *       recorded in {@link #getFailures()}; the other backends still receive the call. A backend whose
  *       {@code startNewRun()} failed is left out until the next run, so one outage is reported once.</li>
  *   <li>Persistent params, tags and artifacts are logged now (when a run is active) and again at every
  *       {@link #startNewRun()}; manual tags from the configuration are logged on every run and survive
- *       {@link #clearPersistentData()}.</li>
+ *       {@link #clearPersistentData()}. A persistent artifact is copied when it is added, so every run
+ *       logs the file as it was then.</li>
  *   <li>Params whose key matches the blacklist are never logged, persistent ones included.</li>
  *   <li>{@link #getPythonParams()} merges every backend's options, rejects a key two backends produce,
  *       and adds {@code tracking_backends}.</li>
+ *   <li>With no backends at all (tracking off: a tracking.yaml without backends, or
+ *       {@link de.monticore.mlpipelines.tracking.TrackerFactory#noTracking()}) no call reaches a backend,
+ *       arguments are still checked (code behaves the same once tracking is on), persistent artifacts
+ *       are not copied, and {@code tracking_backends} is the empty string.</li>
  * </ul>
  */
 public class MultiBackendTracker implements RunTracker {
@@ -51,6 +68,7 @@ public class MultiBackendTracker implements RunTracker {
     private final Map<String, String> manualTags;
     private final PrintStream errors;
     private final ArtifactHandler artifacts = new ArtifactHandler();
+    private final ArtifactBuilder artifactBuilder = new ArtifactBuilder(artifacts, this::fanOutArtifact);
 
     private final Map<String, String> persistentParams = new LinkedHashMap<>();
     private final Map<String, String> persistentTags = new LinkedHashMap<>();
@@ -59,6 +77,7 @@ public class MultiBackendTracker implements RunTracker {
     private final Set<String> outOfRun = new HashSet<>();
     private final Set<String> reported = new HashSet<>();
     private boolean runActive;
+    private boolean cleanUpPending;
 
     /**
      * @param trackers       backend name (as in {@code --tracking_backends}) to tracker, in order
@@ -87,6 +106,7 @@ public class MultiBackendTracker implements RunTracker {
     @Override
     public void startNewRun() {
         outOfRun.clear();
+        cleanUpPending = true;
         for (Map.Entry<String, RunTracker> entry : trackers.entrySet()) {
             if (!call(entry.getKey(), "startNewRun", entry.getValue(), RunTracker::startNewRun)) {
                 outOfRun.add(entry.getKey());
@@ -95,11 +115,11 @@ public class MultiBackendTracker implements RunTracker {
         runActive = true;
         Map<String, String> tags = new LinkedHashMap<>(manualTags);
         tags.putAll(persistentTags);
-        tags.forEach(this::logTag);
+        logTags(tags);
         if (!persistentParams.isEmpty()) {
             logParams(persistentParams);
         }
-        persistentArtifacts.forEach(artifact -> logArtifact(artifact.file(), artifact.artifactPath()));
+        persistentArtifacts.forEach(artifact -> fanOutArtifact(artifact.file(), artifact.artifactPath()));
     }
 
     @Override
@@ -131,6 +151,25 @@ public class MultiBackendTracker implements RunTracker {
     @Override
     public void logTag(String key, String value) {
         fanOut("logTag(" + key + ")", tracker -> tracker.logTag(key, value));
+    }
+
+    /** Sets several tags of the current run, in the map's order. */
+    @Override
+    public void logTags(Map<String, String> tags) {
+        Map<String, String> copy = Collections.unmodifiableMap(new LinkedHashMap<>(tags));
+        if (!copy.isEmpty()) {
+            fanOut("logTags(" + copy.size() + " tags)", tracker -> tracker.logTags(copy));
+        }
+    }
+
+    /**
+     * The fluent artifact API of the original MontiCore tracking, logging into the current run:
+     * {@code getArtifactHandler().setArtifact(file).setFileName("model").addExtension("pt").setPath("models").log()}.
+     * Always the same builder, emptied by each {@code log()}; see {@link ArtifactBuilder} for what
+     * {@code setPlaintext}, {@code setFileName} and {@code addExtension} mean together.
+     */
+    public ArtifactBuilder getArtifactHandler() {
+        return artifactBuilder;
     }
 
     /**
@@ -182,27 +221,61 @@ public class MultiBackendTracker implements RunTracker {
         }
     }
 
-    /** Stores an artifact now (if a run is active) and with every later run. */
+    /** Stops logging a persistent param with later runs; true when it was one. Runs already logged keep it. */
+    public boolean removePersistentParam(String key) {
+        return persistentParams.remove(key) != null;
+    }
+
+    /**
+     * Stops setting a persistent tag on later runs; true when it was one. A manual tag of the
+     * configuration with the same key is still set.
+     */
+    public boolean removePersistentTag(String key) {
+        return persistentTags.remove(key) != null;
+    }
+
+    /**
+     * Stores an artifact now (if a run is active) and with every later run. The file or directory
+     * is copied now into a staging area of this tracker (removed by {@link #clearPersistentData()}
+     * and {@link #close()}): later edits or the deletion of the original change no run.
+     *
+     * @throws IllegalArgumentException for a target path that is absolute or climbs out with '..'
+     * @throws TrackingException        when the file does not exist or cannot be copied
+     */
     public void logPersistentArtifact(File localFile, String artifactPath) {
         String target = ArtifactHandler.checkTargetPath(artifactPath);
         if (!localFile.exists()) {
             throw new TrackingException("artifact " + localFile + " does not exist");
         }
-        persistentArtifacts.add(new PersistentArtifact(localFile, target));
+        if (trackers.isEmpty()) {
+            return;
+        }
+        File snapshot = artifacts.snapshot(localFile);
+        persistentArtifacts.add(new PersistentArtifact(snapshot, target));
         if (runActive) {
-            logArtifact(localFile, target);
+            fanOutArtifact(snapshot, target);
         }
     }
 
-    /** Forgets persistent params, tags and artifacts; the manual tags from the configuration stay. */
+    /**
+     * Forgets persistent params, tags and artifacts (their copies are removed); the manual tags from
+     * the configuration stay.
+     */
     public void clearPersistentData() {
         persistentParams.clear();
         persistentTags.clear();
+        persistentArtifacts.forEach(artifact -> artifacts.discard(artifact.file()));
         persistentArtifacts.clear();
     }
 
+    /**
+     * Deletes, in every backend, the runs in the states the configuration names. {@link #close()}
+     * calls this too unless it already ran since the last {@link #startNewRun()}, so that code that
+     * calls {@code cleanUpRepository()} and then {@code close()} (as the launcher does) cleans up once.
+     */
     @Override
     public void cleanUpRepository() {
+        cleanUpPending = false;
         for (Map.Entry<String, RunTracker> entry : trackers.entrySet()) {
             call(entry.getKey(), "cleanUpRepository", entry.getValue(), RunTracker::cleanUpRepository);
         }
@@ -250,14 +323,29 @@ public class MultiBackendTracker implements RunTracker {
         return locations;
     }
 
-    /** Closes every backend (each ends a run still running as KILLED) and removes staged artifacts. */
+    /**
+     * Ends a run still running as KILLED, cleans up ({@link #cleanUpRepository()}) unless that already
+     * ran since the last {@link #startNewRun()} (a tracker that never started a run does not clean up),
+     * then closes every backend and removes staged artifacts. A second call only closes the backends
+     * again, which they ignore.
+     */
     @Override
     public void close() {
+        if (runActive) {
+            endRun(RunStatus.KILLED);
+        }
+        if (cleanUpPending) {
+            cleanUpRepository();
+        }
         for (Map.Entry<String, RunTracker> entry : trackers.entrySet()) {
             call(entry.getKey(), "close", entry.getValue(), RunTracker::close);
         }
         artifacts.close();
         runActive = false;
+    }
+
+    private void fanOutArtifact(File staged, String target) {
+        fanOut("logArtifact(" + staged.getName() + ")", tracker -> tracker.logArtifact(staged, target));
     }
 
     private void fanOut(String call, Consumer<RunTracker> action) {

@@ -35,8 +35,29 @@ public interface RunTracker extends AutoCloseable {
      */
     void logMetric(String key, double value, long timestampMillis, long step);
 
+    /**
+     * Logs one metric value at step 0, timestamped now: the short form of the original API.
+     */
+    default void logMetric(String key, double value) {
+        logMetric(key, value, System.currentTimeMillis(), 0);
+    }
+
+    /**
+     * Logs one metric value at a step, timestamped now.
+     *
+     * @param step training step, {@code >= 0}
+     */
+    default void logMetric(String key, double value, long step) {
+        logMetric(key, value, System.currentTimeMillis(), step);
+    }
+
     /** Sets one tag of the current run. */
     void logTag(String key, String value);
+
+    /** Sets several tags; backends with a batch API override this. */
+    default void logTags(Map<String, String> tags) {
+        tags.forEach(this::logTag);
+    }
 
     /**
      * Stores a file or a directory (recursively) with the current run.

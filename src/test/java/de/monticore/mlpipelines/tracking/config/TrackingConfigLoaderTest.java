@@ -48,7 +48,7 @@ class TrackingConfigLoaderTest {
         assertEquals(Set.of(RunStatus.FAILED, RunStatus.KILLED), mlflow.cleanUp());
         assertEquals(Path.of("runs/csv"), ((CsvConfig) config.backends().get(2).config()).dir());
         assertEquals(Path.of("runs/tb"), ((TensorBoardConfig) config.backends().get(3).config()).logDir());
-        assertEquals(List.of("^_", ".*password.*"), config.paramBlacklist().stream().map(p -> p.pattern()).toList());
+        assertEquals(List.of("_.*", ".*password.*"), config.paramBlacklist().stream().map(p -> p.pattern()).toList());
         assertEquals(Map.of("team", "vision"), config.tags());
         assertTrue(config.warnings().isEmpty());
     }
@@ -120,9 +120,23 @@ class TrackingConfigLoaderTest {
     }
 
     @Test
-    void rejectsAConfigWithoutBackends() {
-        assertEquals("tracking.yaml: backends: no backend is enabled; expected a mapping with at least one of "
-                + "stdout, mlflow, csv, tensorboard", rejected("tags: {a: b}\n").getMessage());
+    void aConfigWithoutBackendsTurnsTrackingOff() {
+        for (String yaml : List.of("backends: {}\n", "backends:\n", "tags: {a: b}\n",
+                "param_blacklist: [seed]\n")) {
+            TrackingConfig config = parse(yaml);
+            assertEquals(List.of(), config.backends(), yaml);
+            assertEquals(List.of(), config.warnings(), yaml);
+        }
+        TrackingConfig tagsOnly = parse("tags: {a: b}\nparam_blacklist: [seed]\n");
+        assertEquals(Map.of("a", "b"), tagsOnly.tags());
+        assertEquals(List.of("seed"), tagsOnly.paramBlacklist().stream().map(p -> p.pattern()).toList());
+    }
+
+    @Test
+    void warnsAboutABlacklistPatternWrittenForMatchingAnywhere() {
+        TrackingConfig config = parse("param_blacklist: ['^_', '^tmp_.*', '^seed$', 'optimizer.*', '.*password.*']\n");
+        assertEquals(List.of("tracking.yaml: param_blacklist[0]: '^_' has to match the whole key, not just its "
+                + "start; write '^_.*' to block keys by their start"), config.warnings());
     }
 
     @Test

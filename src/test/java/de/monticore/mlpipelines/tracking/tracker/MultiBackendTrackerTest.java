@@ -99,7 +99,7 @@ class MultiBackendTrackerTest {
 
     @Test
     void blacklistedParamsAreNeverLogged() {
-        MultiBackendTracker tracker = tracker(List.of("^_", ".*password.*"), Map.of());
+        MultiBackendTracker tracker = tracker(List.of("_.*", ".*password.*"), Map.of());
         tracker.startNewRun();
         tracker.logParam("_internal", "x");
         tracker.logParam("db_password", "hunter2");
@@ -252,5 +252,193 @@ class MultiBackendTrackerTest {
         tracker.close();
         assertEquals(List.of("close"), second.calls);
         assertEquals("tracking: STDOUT failed in close: already gone\n", errorOutput());
+    }
+    @Test
+    void theOriginalShortFormsFanOutLikeTheFullOnes() {
+        MultiBackendTracker tracker = tracker();
+        tracker.startNewRun();
+        Map<String, String> tags = new LinkedHashMap<>();
+        tags.put("team", "vision");
+        tags.put("stage", "tuning");
+        tracker.logTags(tags);
+        tracker.logTags(Map.of());
+        tracker.logMetric("loss", 0.5);
+        tracker.logMetric("acc", 0.9, 7);
+        List<String> expected = List.of("startNewRun", "tag team=vision", "tag stage=tuning", "metric loss=0.5@0",
+                "metric acc=0.9@7");
+        assertEquals(expected, first.calls);
+        assertEquals(expected, second.calls);
+    }
+
+    @Test
+    void theShortMetricFormsAreTimestampedNowOnceForEveryBackend() {
+        List<Long> timestamps = new java.util.ArrayList<>();
+        RunTracker stamping = new RecordingTracker() {
+            @Override
+            public void logMetric(String key, double value, long timestampMillis, long step) {
+                timestamps.add(timestampMillis);
+            }
+        };
+        Map<String, RunTracker> trackers = new LinkedHashMap<>();
+        trackers.put("STDOUT", stamping);
+        trackers.put("CSV", stamping);
+        MultiBackendTracker tracker = new MultiBackendTracker(trackers, List.of(), Map.of(), errors);
+        long before = System.currentTimeMillis();
+        tracker.logMetric("loss", 1.0, 3);
+        long after = System.currentTimeMillis();
+        assertEquals(2, timestamps.size());
+        assertEquals(timestamps.get(0), timestamps.get(1), "one timestamp for every backend");
+        assertTrue(timestamps.get(0) >= before && timestamps.get(0) <= after, timestamps.toString());
+    }
+
+    @Test
+    void theArtifactBuilderLogsIntoTheCurrentRunOfEveryBackend() throws Exception {
+        Path log = Files.writeString(tempDir.resolve("train.log"), "epoch 1");
+        MultiBackendTracker tracker = tracker();
+        tracker.startNewRun();
+        tracker.getArtifactHandler().setArtifact(log.toFile()).setFileName("stdout").addExtension("txt")
+                .setPath("logs").log();
+        tracker.getArtifactHandler().setPlaintext("lr: 0.1").setFileName("summary").addExtension(".md").log();
+        List<String> expected = List.of("startNewRun", "artifact logs/stdout.txt: epoch 1", "artifact summary.md: lr: 0.1");
+        assertEquals(expected, first.calls);
+        assertEquals(expected, second.calls);
+        assertTrue(tracker.getArtifactHandler() == tracker.getArtifactHandler(), "one builder, reused");
+    }
+
+    @Test
+    void theArtifactBuilderReportsAFailingBackendLikeLogArtifact() {
+        first.failWith = new TrackingException("disk full");
+        first.failOnlyIn = "logArtifact";
+        MultiBackendTracker tracker = tracker();
+        tracker.startNewRun();
+        tracker.getArtifactHandler().setPlaintext("x").setFileName("x.txt").log();
+        assertEquals(List.of("startNewRun", "artifact x.txt: x"), second.calls);
+        assertEquals("tracking: STDOUT failed in logArtifact(x.txt): disk full\n", errorOutput());
+    }
+
+    @Test
+    void removedPersistentParamsAndTagsAreNotLoggedWithLaterRuns() {
+        MultiBackendTracker tracker = tracker(List.of(), Map.of("team", "vision"));
+        tracker.logPersistentParam("dataset", "digits");
+        tracker.logPersistentParam("seed", "42");
+        tracker.logPersistentTag("owner", "ana");
+        tracker.logPersistentTag("team", "nlp");
+        assertTrue(tracker.removePersistentParam("seed"));
+        assertFalse(tracker.removePersistentParam("seed"), "already removed");
+        assertFalse(tracker.removePersistentParam("never"));
+        assertTrue(tracker.removePersistentTag("team"));
+        tracker.startNewRun();
+        assertEquals(List.of("startNewRun", "tag team=vision", "tag owner=ana", "param dataset=digits"), first.calls,
+                "the manual tag stays when the persistent one with its key is removed");
+    }
+
+    @Test
+    void aPersistentArtifactIsCopiedWhenAdded() throws Exception {
+        Path notes = Files.writeString(tempDir.resolve("notes.txt"), "version 1");
+        Path dir = Files.createDirectories(tempDir.resolve("configs"));
+        Files.writeString(dir.resolve("a.yaml"), "a");
+        MultiBackendTracker tracker = tracker();
+        tracker.logPersistentArtifact(notes.toFile(), "docs");
+        tracker.logPersistentArtifact(dir.toFile(), null);
+        Files.writeString(notes, "version 2");
+        Files.writeString(dir.resolve("b.yaml"), "b");
+
+        tracker.startNewRun();
+        List<String> runStart = List.of("startNewRun", "artifact docs/notes.txt: version 1",
+                "artifact configs: dir[a.yaml]");
+        assertEquals(runStart, first.calls);
+        tracker.endRun(RunStatus.FINISHED);
+
+        Files.delete(notes);
+        first.calls.clear();
+        tracker.startNewRun();
+        assertEquals(runStart, first.calls, "a deleted original breaks no later run");
+        assertEquals("", errorOutput());
+    }
+
+    @Test
+    void persistentCopiesAreRemovedByClearAndByClose() throws Exception {
+        List<File> logged = new java.util.ArrayList<>();
+        RunTracker capturing = new RecordingTracker() {
+            @Override
+            public void logArtifact(File localFile, String artifactPath) {
+                logged.add(localFile);
+            }
+        };
+        Path notes = Files.writeString(tempDir.resolve("notes.txt"), "x");
+        MultiBackendTracker tracker = new MultiBackendTracker(Map.of("CSV", capturing), List.of(), Map.of(), errors);
+        tracker.startNewRun();
+        tracker.logPersistentArtifact(notes.toFile(), null);
+        tracker.clearPersistentData();
+        assertFalse(logged.get(0).exists());
+        assertFalse(logged.get(0).getParentFile().exists());
+        tracker.logPersistentArtifact(notes.toFile(), null);
+        assertTrue(logged.get(1).exists());
+        tracker.close();
+        assertFalse(logged.get(1).exists());
+        assertTrue(Files.exists(notes), "the original is untouched");
+    }
+
+    @Test
+    void closeCleansUpOnceBeforeClosingTheBackends() {
+        MultiBackendTracker tracker = tracker();
+        tracker.startNewRun();
+        tracker.endRun(RunStatus.FAILED);
+        tracker.close();
+        assertEquals(List.of("startNewRun", "endRun FAILED", "cleanUpRepository", "close"), first.calls);
+        assertEquals(List.of("startNewRun", "endRun FAILED", "cleanUpRepository", "close"), second.calls);
+    }
+
+    @Test
+    void closeSkipsTheCleanUpTheLauncherAlreadyDid() {
+        MultiBackendTracker tracker = tracker();
+        tracker.startNewRun();
+        tracker.endRun(RunStatus.FINISHED);
+        tracker.cleanUpRepository();
+        tracker.close();
+        tracker.close();
+        assertEquals(List.of("startNewRun", "endRun FINISHED", "cleanUpRepository", "close", "close"), first.calls);
+
+        first.calls.clear();
+        tracker.startNewRun();
+        tracker.endRun(RunStatus.FINISHED);
+        tracker.close();
+        assertEquals(List.of("startNewRun", "endRun FINISHED", "cleanUpRepository", "close"), first.calls,
+                "a new run needs a new clean-up");
+    }
+
+    @Test
+    void closeEndsARunStillRunningAsKilledBeforeCleaningUp() {
+        MultiBackendTracker tracker = tracker();
+        tracker.startNewRun();
+        tracker.close();
+        assertEquals(List.of("startNewRun", "endRun KILLED", "cleanUpRepository", "close"), first.calls);
+    }
+
+    @Test
+    void withoutBackendsEveryCallIsAcceptedAndLogsNothing() throws Exception {
+        Path notes = Files.writeString(tempDir.resolve("notes.txt"), "x");
+        MultiBackendTracker tracker = new MultiBackendTracker(Map.of(), List.of(Pattern.compile("_.*")),
+                Map.of("team", "vision"), errors);
+        assertEquals(Map.of("tracking_backends", ""), tracker.getPythonParams());
+        tracker.logPersistentParam("seed", "42");
+        tracker.logPersistentArtifact(notes.toFile(), "docs");
+        tracker.startNewRun();
+        tracker.logParam("lr", "0.1");
+        tracker.logParams(Map.of("epochs", "3"));
+        tracker.logMetric("loss", 0.5);
+        tracker.logTags(Map.of("a", "b"));
+        tracker.logArtifact(notes.toFile(), "docs");
+        tracker.getArtifactHandler().setPlaintext("x").setFileName("x.txt").log();
+        tracker.endRun(RunStatus.FINISHED);
+        tracker.cleanUpRepository();
+        assertEquals(Map.of(), tracker.getRunLocations());
+        tracker.close();
+        assertEquals(List.of(), tracker.getFailures());
+        assertEquals("", errorOutput());
+        IllegalArgumentException badPath = assertThrows(IllegalArgumentException.class,
+                () -> tracker.logArtifact(notes.toFile(), "../up"));
+        assertEquals("artifact path '../up' contains '..'; expected a path inside the run's artifacts",
+                badPath.getMessage());
     }
 }
