@@ -30,7 +30,8 @@ import java.util.stream.Stream;
  * <ol>
  *   <li>{@code startNewRun()}; the hyperparameters as params; the experiment file and the script as
  *       artifacts under {@code experiment/};</li>
- *   <li>{@code python train.py --key value …}: the pairs of {@code getPythonParams()} sorted by key,
+ *   <li>{@code python train.py --key=value …}: the pairs of {@code getPythonParams()} and the job's
+ *       script options (its hyperparameters) sorted by key, then its params-logged flag,
  *       as an argument list (never a shell string). Credentials reach the script only through its
  *       environment, which it inherits; a param that looks like a credential is refused. The script's
  *       output is streamed live;</li>
@@ -56,8 +57,6 @@ import java.util.stream.Stream;
  * }</pre>
  */
 public final class TrainingLauncher implements AutoCloseable {
-    /** Set in the script's environment: the params are logged, the script need not log them again. */
-    public static final String PARAMS_LOGGED_VARIABLE = "MLPIPELINES_PARAMS_LOGGED";
     /** The tag that says why a run did not finish. */
     public static final String FAILURE_REASON_TAG = "failure_reason";
     /** The last bytes of the script's stderr kept for the {@code logs/stderr_tail.txt} artifact. */
@@ -211,7 +210,7 @@ public final class TrainingLauncher implements AutoCloseable {
             tracker.logParams(job.hyperparameters());
             tracker.logArtifact(job.experimentFile().toFile(), "experiment");
             tracker.logArtifact(job.script().toFile(), "experiment");
-            List<String> command = command(job.script(), pythonParams);
+            List<String> command = command(job, pythonParams);
             trainingStart = System.nanoTime();
             exitCode = runScript(command, stderrTail);
             trainingEnd = System.nanoTime();
@@ -256,10 +255,24 @@ public final class TrainingLauncher implements AutoCloseable {
                 Duration.ofNanos(end - finishStart));
     }
 
-    /** {@code python script --key=value …}; see {@link #pythonArguments(Map)}. */
-    List<String> command(Path script, Map<String, String> pythonParams) {
-        List<String> command = new ArrayList<>(List.of(python, script.toString()));
-        command.addAll(pythonArguments(pythonParams));
+    /**
+     * {@code python script --key=value …}: the tracking options and the job's script options together,
+     * sorted by key (see {@link #pythonArguments(Map)}), then the job's params-logged flag.
+     *
+     * @throws TrackingException when a script option has the key of a tracking option
+     */
+    List<String> command(TrainingJob job, Map<String, String> pythonParams) {
+        Map<String, String> options = new TreeMap<>(pythonParams);
+        job.scriptOptions().forEach((key, value) -> {
+            if (options.putIfAbsent(key, value) != null) {
+                throw new TrackingException("script option '" + key + "' is also a tracking option");
+            }
+        });
+        List<String> command = new ArrayList<>(List.of(python, job.script().toString()));
+        command.addAll(pythonArguments(options));
+        if (job.paramsLoggedOption() != null) {
+            command.add("--" + job.paramsLoggedOption());
+        }
         return command;
     }
 
@@ -290,7 +303,6 @@ public final class TrainingLauncher implements AutoCloseable {
     private Integer runScript(List<String> command, TailBuffer stderrTail) throws IOException {
         ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().put("PYTHONUNBUFFERED", "1");
-        builder.environment().put(PARAMS_LOGGED_VARIABLE, "1");
         Process started;
         synchronized (lock) {
             if (stopRequested) {
