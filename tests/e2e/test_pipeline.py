@@ -283,7 +283,7 @@ def test_any_experiment_name_reaches_every_backend_exactly(launcher, workspace, 
     assert run.data.tags["experiment"] == name
     tags = yaml.safe_load((workspace.csv_run() / "tags.yaml").read_text(encoding="utf-8"))
     assert tags["experiment"] == name
-    script = next((workspace.root / "out").glob("*/train.py"))
+    script = next((workspace.root / "out").glob("_runs/*/run-*/train.py"))
     subprocess.run([sys.executable, "-m", "py_compile", str(script)], check=True)
 
 

@@ -10,7 +10,6 @@ Launched by `mlpipelines run`, it logs into the runs the launcher created; on it
 (`python train.py --tracking_backends STDOUT,CSV`) the backends create and end their own runs.
 """
 import argparse
-import os
 import sys
 
 import numpy as np
@@ -21,8 +20,13 @@ EXPERIMENT_NAME = ${experimentName}
 EXPERIMENT_FILE = ${experimentFile}
 MODEL = ${model}
 DATASET = ${dataset}
-# The launcher sets this variable when it has logged the hyperparameters as params already.
-PARAMS_LOGGED_VARIABLE = "MLPIPELINES_PARAMS_LOGGED"
+# The tracking.yaml this script was generated with, as option defaults: on its own the script
+# tracks into the same stores as a launched run. Options given on the command line win.
+TRACKING_DEFAULTS = {
+<#list trackingDefaults as entry>
+    ${entry},
+</#list>
+}
 
 
 <#include "OptionTypes.ftl">
@@ -39,8 +43,9 @@ def parse_args(argv=None):
     training.add_argument("--${option.name}", type=${option.type}, default=${option.default},<#if option.choices??> choices=${option.choices},</#if>
                           help=${option.help})
 </#list>
-    # Runs started by this script on its own are filed under the experiment's name.
-    parser.set_defaults(stdout_experiment_name=EXPERIMENT_NAME, mlflow_experiment_name=EXPERIMENT_NAME)
+    parser.add_argument("--${paramsLoggedOption}", action="store_true",
+                        help="the launcher has logged the hyperparameters as params; do not log them again")
+    parser.set_defaults(**TRACKING_DEFAULTS)
     return parser.parse_args(argv)
 
 
@@ -83,7 +88,7 @@ def main(argv=None):
     args = parse_args(argv)
     with MultiBackendTracker(args) as tracker:
         tracker.set_tags({"experiment": EXPERIMENT_NAME})
-        if not os.environ.get(PARAMS_LOGGED_VARIABLE):
+        if not args.${paramsLoggedOption}:
             tracker.log_params(hyperparameters(args))
         train(args, tracker)
     return 0

@@ -14,11 +14,15 @@ import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
- * {@code mlpipelines generate EXPERIMENT.yaml [--tracking TRACKING.yaml] [--out DIR]}: validates both
- * files and writes {@code DIR/<experiment>/train.py} with its runtime, without running it.
+ * {@code mlpipelines generate EXPERIMENT.yaml [--tracking TRACKING.yaml] [--out DIR] [--set KEY.PATH=VALUE]…}:
+ * validates both files (with the {@code --set} overrides applied to the experiment) and writes
+ * {@code DIR/<experiment>/train.py} with its runtime, replacing an earlier generation, without running
+ * it. The script's defaults are the experiment's hyperparameters and the tracking file's options.
  */
 final class GenerateCommand implements Command {
     /** Where generated experiments go unless {@code --out} says otherwise. */
@@ -28,19 +32,19 @@ final class GenerateCommand implements Command {
 
     @Override
     public String usage() {
-        return "generate EXPERIMENT.yaml [--tracking TRACKING.yaml] [--out DIR]";
+        return "generate EXPERIMENT.yaml [--tracking TRACKING.yaml] [--out DIR] [--set KEY.PATH=VALUE]...";
     }
 
     @Override
     public int run(List<String> args, PrintStream out, PrintStream err) {
         Arguments arguments = Arguments.parse(args);
-        ExperimentSpec experiment = new ExperimentLoader().load(arguments.experiment());
+        ExperimentSpec experiment = arguments.loadExperiment();
         TrackingConfig tracking = arguments.loadTracking();
         tracking.warnings().forEach(warning -> err.println("warning: " + warning));
-        GeneratedExperiment generated = new TrainingScriptGenerator().generate(experiment, arguments.out());
+        GeneratedExperiment generated = new TrainingScriptGenerator().generate(experiment, tracking, arguments.out());
         out.println("wrote " + generated.script() + " (with its tracking runtime and " + generated.requirements()
                 .getFileName() + ")");
-        out.println("run it on its own: cd " + generated.directory() + " && python train.py --tracking_backends STDOUT,CSV");
+        out.println("run it on its own: cd " + generated.directory() + " && python train.py");
         return OK;
     }
 
@@ -50,10 +54,16 @@ final class GenerateCommand implements Command {
      * @param experiment the experiment file
      * @param tracking   the tracking file; null for the built-in STDOUT-only configuration
      * @param out        the output directory
+     * @param overrides  {@code --set} key paths to value texts, in order; a later one for a key wins
      */
-    record Arguments(Path experiment, Path tracking, Path out) {
+    record Arguments(Path experiment, Path tracking, Path out, Map<String, String> overrides) {
+        Arguments {
+            overrides = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(overrides));
+        }
+
         /**
-         * Parses {@code EXPERIMENT.yaml [--tracking FILE] [--out DIR]} ({@code --opt=value} works too).
+         * Parses {@code EXPERIMENT.yaml [--tracking FILE] [--out DIR] [--set KEY.PATH=VALUE]…}
+         * ({@code --opt=value} works too).
          *
          * @throws UsageException naming what is wrong
          */
@@ -61,10 +71,11 @@ final class GenerateCommand implements Command {
             Path experiment = null;
             Path tracking = null;
             Path out = DEFAULT_OUT;
+            Map<String, String> overrides = new LinkedHashMap<>();
             for (int i = 0; i < args.size(); i++) {
                 String arg = args.get(i);
                 String option = arg.contains("=") ? arg.substring(0, arg.indexOf('=')) : arg;
-                if (option.equals("--tracking") || option.equals("--out")) {
+                if (option.equals("--tracking") || option.equals("--out") || option.equals("--set")) {
                     String value;
                     if (arg.contains("=")) {
                         value = arg.substring(arg.indexOf('=') + 1);
@@ -76,13 +87,20 @@ final class GenerateCommand implements Command {
                     if (value.isBlank()) {
                         throw new UsageException(option + " needs a non-empty value");
                     }
-                    if (option.equals("--tracking")) {
+                    if (option.equals("--set")) {
+                        int equals = value.indexOf('=');
+                        if (equals <= 0 || value.substring(0, equals).isBlank()) {
+                            throw new UsageException("--set needs KEY.PATH=VALUE, e.g. --set training.epochs=5; got '"
+                                    + value + "'");
+                        }
+                        overrides.put(value.substring(0, equals).strip(), value.substring(equals + 1));
+                    } else if (option.equals("--tracking")) {
                         tracking = Path.of(value);
                     } else {
                         out = Path.of(value);
                     }
                 } else if (arg.startsWith("-")) {
-                    throw new UsageException("unknown option '" + arg + "'; expected --tracking or --out");
+                    throw new UsageException("unknown option '" + arg + "'; expected --tracking, --out or --set");
                 } else if (experiment == null) {
                     experiment = Path.of(arg);
                 } else {
@@ -92,7 +110,12 @@ final class GenerateCommand implements Command {
             if (experiment == null) {
                 throw new UsageException("expected the experiment file");
             }
-            return new Arguments(experiment, tracking, out);
+            return new Arguments(experiment, tracking, out, overrides);
+        }
+
+        /** The validated experiment: the file with the {@code --set} overrides applied before validation. */
+        ExperimentSpec loadExperiment() {
+            return new ExperimentLoader().load(experiment, overrides);
         }
 
         /** The validated tracking configuration: the given file, or the built-in STDOUT-only one. */

@@ -1,6 +1,5 @@
 package de.monticore.mlpipelines.cli;
 
-import de.monticore.mlpipelines.generator.ExperimentLoader;
 import de.monticore.mlpipelines.generator.ExperimentSpec;
 import de.monticore.mlpipelines.generator.GeneratedExperiment;
 import de.monticore.mlpipelines.generator.TrainingScriptGenerator;
@@ -17,31 +16,34 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * {@code mlpipelines run EXPERIMENT.yaml [--tracking TRACKING.yaml] [--out DIR]}: generates the
- * training script, runs it as a tracked run (see {@link TrainingLauncher}) and prints a summary.
+ * {@code mlpipelines run EXPERIMENT.yaml [--tracking TRACKING.yaml] [--out DIR] [--set KEY.PATH=VALUE]…}:
+ * generates the training script into a directory of this run alone
+ * ({@link TrainingScriptGenerator#generateRun}), runs it as a tracked run (see {@link TrainingLauncher})
+ * with every hyperparameter given as an option, and prints a summary naming that directory.
  * Exit code 0 when the run FINISHED, 1 when it FAILED, 130 when it was KILLED, 2 for bad input
  * (nothing is started then).
  */
 final class RunCommand implements Command {
     @Override
     public String usage() {
-        return "run EXPERIMENT.yaml [--tracking TRACKING.yaml] [--out DIR]";
+        return "run EXPERIMENT.yaml [--tracking TRACKING.yaml] [--out DIR] [--set KEY.PATH=VALUE]...";
     }
 
     @Override
     public int run(List<String> args, PrintStream out, PrintStream err) {
         long start = System.nanoTime();
         GenerateCommand.Arguments arguments = GenerateCommand.Arguments.parse(args);
-        ExperimentSpec experiment = new ExperimentLoader().load(arguments.experiment());
+        ExperimentSpec experiment = arguments.loadExperiment();
         TrackingConfig tracking = arguments.loadTracking();
         tracking.warnings().forEach(warning -> err.println("warning: " + warning));
         long generationStart = System.nanoTime();
-        GeneratedExperiment generated = new TrainingScriptGenerator().generate(experiment, arguments.out());
+        GeneratedExperiment generated = new TrainingScriptGenerator().generateRun(experiment, tracking, arguments.out());
         long generationEnd = System.nanoTime();
         out.println("generated " + generated.script());
 
         RunTracker tracker = TrackerFactory.createTracker(tracking);
-        TrainingJob job = new TrainingJob(generated.script(), arguments.experiment(), experiment.hyperparameters());
+        TrainingJob job = new TrainingJob(generated.script(), arguments.experiment(), experiment.hyperparameters(),
+                TrainingScriptGenerator.scriptOptions(experiment), TrainingScriptGenerator.PARAMS_LOGGED_OPTION);
         // Closed after the summary: an interrupted launcher still prints it before the JVM exits.
         try (TrainingLauncher launcher = new TrainingLauncher(PythonEnvironment.interpreter(), out, err)) {
             LaunchResult result = launcher.launch(tracker, job);

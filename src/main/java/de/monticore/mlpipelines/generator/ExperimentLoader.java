@@ -9,11 +9,17 @@ import de.monticore.mlpipelines.tracking.config.ConfigSection;
 import de.monticore.mlpipelines.tracking.config.TrackingConfigException;
 import de.monticore.mlpipelines.tracking.config.YamlFile;
 
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.error.YAMLException;
+
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -45,6 +51,10 @@ public final class ExperimentLoader {
     private static final Set<String> SOFTMAX_KEYS = Set.of("type");
     private static final Set<String> TRAINING_KEYS =
             Set.of("epochs", "batch_size", "learning_rate", "seed", "validation_split");
+    /** The key paths {@code --set} may override: every leaf of the schema above. */
+    public static final List<String> OVERRIDABLE_KEYS = List.of("name", "model.type", "model.hidden_sizes",
+            "model.activation", "dataset", "training.epochs", "training.batch_size", "training.learning_rate",
+            "training.seed", "training.validation_split");
     private static final int MAX_SIZE = 100_000;
     private static final int MAX_NAME_LENGTH = 250;
 
@@ -69,9 +79,54 @@ public final class ExperimentLoader {
         return validate(YamlFile.read(file, environment));
     }
 
+    /**
+     * Reads an experiment file with command-line overrides applied before validation, so that an
+     * overridden value is checked, logged and trained with exactly like one written in the file.
+     *
+     * @param overrides key path ({@code training.learning_rate}, one of {@link #OVERRIDABLE_KEYS}) to
+     *                  value text, read as a YAML scalar or flow collection ({@code 0.01}, {@code [16, 8]})
+     * @throws TrackingConfigException naming the file, key path and what was expected; for an unknown
+     *                                 key path listing the valid ones
+     */
+    public ExperimentSpec load(Path file, Map<String, String> overrides) {
+        return validate(override(YamlFile.read(file, environment), overrides));
+    }
+
     /** Validates YAML text; {@code name} stands for the file in messages. */
     public ExperimentSpec parse(String yaml, String name) {
         return validate(YamlFile.parse(yaml, name, environment));
+    }
+
+    /** As {@link #parse(String, String)}, with overrides as in {@link #load(Path, Map)}. */
+    public ExperimentSpec parse(String yaml, String name, Map<String, String> overrides) {
+        return validate(override(YamlFile.parse(yaml, name, environment), overrides));
+    }
+
+    private static ConfigSection override(ConfigSection top, Map<String, String> overrides) {
+        ConfigSection result = top;
+        for (Map.Entry<String, String> entry : overrides.entrySet()) {
+            String keyPath = entry.getKey();
+            if (!OVERRIDABLE_KEYS.contains(keyPath)) {
+                throw new TrackingConfigException(top.file(), keyPath, "unknown key path given to --set; expected "
+                        + "one of " + String.join(", ", OVERRIDABLE_KEYS));
+            }
+            result = result.withValue(keyPath, yamlValue(top.file(), keyPath, entry.getValue()));
+        }
+        return result;
+    }
+
+    /** The value text of an override as YAML in safe mode: {@code [16, 8]} is a list, {@code 0.1} a number. */
+    private static Object yamlValue(String file, String keyPath, String text) {
+        LoaderOptions options = new LoaderOptions();
+        options.setAllowDuplicateKeys(false);
+        options.setMaxAliasesForCollections(50);
+        try {
+            return new Yaml(new SafeConstructor(options)).load(text);
+        } catch (YAMLException e) {
+            String problem = e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");
+            throw new TrackingConfigException(file, keyPath, "the --set value '" + text + "' is not valid YAML: "
+                    + problem + "; expected a scalar such as 0.1 or a flow list such as [16, 8]", e);
+        }
     }
 
     private ExperimentSpec validate(ConfigSection top) {

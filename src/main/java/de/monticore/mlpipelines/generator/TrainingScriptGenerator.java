@@ -3,6 +3,7 @@ package de.monticore.mlpipelines.generator;
 import de.monticore.mlpipelines.generator.ExperimentSpec.Activation;
 import de.monticore.mlpipelines.generator.ExperimentSpec.ModelType;
 import de.monticore.mlpipelines.tracking.TrackingBackends;
+import de.monticore.mlpipelines.tracking.config.TrackingConfig;
 import de.monticore.mlpipelines.tracking.format.PythonFloat;
 import freemarker.cache.ClassTemplateLoader;
 import freemarker.cache.TemplateLoader;
@@ -29,6 +30,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -41,6 +44,19 @@ import java.util.stream.Stream;
  * &lt;out&gt;/&lt;experiment&gt;/mlpipelines/__init__.py
  * &lt;out&gt;/&lt;experiment&gt;/mlpipelines/tracking/   byte-identical copy of the Python tracking runtime
  * </pre>
+ *
+ * <p>{@link #generate} writes that directory (for {@code mlpipelines generate}, replacing an earlier
+ * generation); {@link #generateRun} writes the same files into a directory no other pipeline uses,
+ * {@code <out>/_runs/<experiment>/run-<N>/} (for {@code mlpipelines run}), so that concurrent
+ * pipelines of one experiment never share, replace or train each other's script. The leading
+ * {@code _} keeps it apart from every experiment directory ({@link ExperimentSpec#directoryName()}
+ * never starts with one).
+ *
+ * <p>The script's tracking defaults are the {@link TrackingConfig#pythonDefaults()} of the tracking
+ * configuration it is generated with, so that {@code python train.py} on its own tracks into the
+ * stores that tracking.yaml names. Its values win over the experiment's name: a script on its own
+ * files its runs where a launched run of the same tracking.yaml goes. Options of a backend the
+ * configuration does not enable keep the runtime's defaults.
  *
  * <p>The templates only paste text this class prepared: every value from the description passes
  * through {@link PythonLiterals} (strings become escaped literals, numbers Python literals, option
@@ -62,7 +78,18 @@ public final class TrainingScriptGenerator {
             "mlflow>=2.12             # MLFLOW backend",
             "tensorboardX>=2.6        # TENSORBOARD backend");
 
+    /**
+     * The script's flag that says the launcher has logged the hyperparameters as params already. A
+     * script option rather than an environment variable: it is declared by the script, visible in
+     * {@code --help} and argv, and not inherited by processes the script starts.
+     */
+    public static final String PARAMS_LOGGED_OPTION = "params_logged_by_launcher";
+    /** The directory below {@code <out>} that holds the per-run directories of {@link #generateRun}. */
+    public static final String RUNS_DIRECTORY = "_runs";
+
     private static final String TEMPLATE_DIRECTORY = "experiments/tracking";
+    private static final Pattern OPTION_KEY = Pattern.compile("[a-z][a-z0-9_]*");
+    private static final Pattern RUN_DIRECTORY = Pattern.compile("run-([1-9][0-9]{0,8})");
 
     private final Configuration freemarker;
     private final PythonRuntime runtime;
@@ -111,19 +138,18 @@ public final class TrainingScriptGenerator {
      * Writes {@code <out>/<experiment.directoryName()>/} (see the class comment), replacing an
      * earlier generation of the same experiment.
      *
+     * @param tracking the configuration whose {@link TrackingConfig#pythonDefaults()} become the script's defaults
      * @throws GenerationException when the output cannot be written; nothing half-written remains
      */
-    public GeneratedExperiment generate(ExperimentSpec experiment, Path outDirectory) {
-        String script = renderScript(experiment);
-        String requirements = render("Requirements.ftl", Map.of("generatorVersion", VERSION, "requirements", REQUIREMENTS));
+    public GeneratedExperiment generate(ExperimentSpec experiment, TrackingConfig tracking, Path outDirectory) {
+        String script = renderScript(experiment, tracking);
+        String requirements = renderRequirements();
         Path target = outDirectory.resolve(experiment.directoryName());
         Path staging = null;
         try {
             Files.createDirectories(outDirectory);
             staging = Files.createTempDirectory(outDirectory, "." + experiment.directoryName() + ".generating-");
-            Files.writeString(staging.resolve("train.py"), script, StandardCharsets.UTF_8);
-            Files.writeString(staging.resolve("requirements.txt"), requirements, StandardCharsets.UTF_8);
-            runtime.copyInto(staging);
+            writeFiles(staging, script, requirements);
             replaceDirectory(staging, target);
             staging = null;
         } catch (IOException e) {
@@ -136,16 +162,93 @@ public final class TrainingScriptGenerator {
         return new GeneratedExperiment(target, target.resolve("train.py"), target.resolve("requirements.txt"));
     }
 
-    /** The text of train.py for an experiment. */
-    public String renderScript(ExperimentSpec experiment) {
-        return render("TrainingScript.ftl", scriptModel(experiment));
+    /**
+     * Writes the same files as {@link #generate} into a new directory of this run alone,
+     * {@code <out>/_runs/<experiment.directoryName()>/run-<N>/}, N one more than the highest taken,
+     * claimed with an exclusive {@code mkdir} so that concurrent pipelines get different ones.
+     *
+     * @throws GenerationException when the output cannot be written; the claimed directory is removed then
+     */
+    public GeneratedExperiment generateRun(ExperimentSpec experiment, TrackingConfig tracking, Path outDirectory) {
+        String script = renderScript(experiment, tracking);
+        String requirements = renderRequirements();
+        Path runs = outDirectory.resolve(RUNS_DIRECTORY).resolve(experiment.directoryName());
+        Path claimed = null;
+        try {
+            claimed = claimRunDirectory(runs);
+            writeFiles(claimed, script, requirements);
+        } catch (IOException e) {
+            if (claimed != null) {
+                deleteRecursively(claimed);
+            }
+            throw new GenerationException("cannot write " + (claimed == null ? runs : claimed) + ": " + e, e);
+        }
+        return new GeneratedExperiment(claimed, claimed.resolve("train.py"), claimed.resolve("requirements.txt"));
+    }
+
+    private void writeFiles(Path directory, String script, String requirements) throws IOException {
+        Files.writeString(directory.resolve("train.py"), script, StandardCharsets.UTF_8);
+        Files.writeString(directory.resolve("requirements.txt"), requirements, StandardCharsets.UTF_8);
+        runtime.copyInto(directory);
+    }
+
+    private String renderRequirements() {
+        return render("Requirements.ftl", Map.of("generatorVersion", VERSION, "requirements", REQUIREMENTS));
+    }
+
+    /** Creates {@code run-<N>} below {@code runs} with the lowest N above every existing one. */
+    static Path claimRunDirectory(Path runs) throws IOException {
+        Files.createDirectories(runs);
+        int next = 1;
+        try (Stream<Path> existing = Files.list(runs)) {
+            for (Path path : (Iterable<Path>) existing::iterator) {
+                Matcher matcher = RUN_DIRECTORY.matcher(path.getFileName().toString());
+                if (matcher.matches()) {
+                    next = Math.max(next, Integer.parseInt(matcher.group(1)) + 1);
+                }
+            }
+        }
+        for (int attempt = 0; attempt < 10_000; attempt++, next++) {
+            try {
+                return Files.createDirectory(runs.resolve("run-" + next));
+            } catch (FileAlreadyExistsException taken) {
+                // A concurrent pipeline claimed it first; the next number is free or will be tried.
+            }
+        }
+        throw new IOException("no free run-<N> directory in " + runs + " after 10000 attempts");
+    }
+
+    /** The text of train.py for an experiment, with the tracking defaults of {@code tracking}. */
+    public String renderScript(ExperimentSpec experiment, TrackingConfig tracking) {
+        return render("TrainingScript.ftl", scriptModel(experiment, tracking));
+    }
+
+    /**
+     * The options the launcher passes to the generated script so that it trains with exactly the
+     * hyperparameters logged as params: one per training option, the value in the form the
+     * option's argparse type reads ({@code hidden_sizes=16,8}, {@code learning_rate=0.1}), which is
+     * also the logged param's text ({@link ExperimentSpec#hyperparameters()}).
+     */
+    public static Map<String, String> scriptOptions(ExperimentSpec experiment) {
+        Map<String, String> params = experiment.hyperparameters();
+        Map<String, String> options = new LinkedHashMap<>();
+        for (TrainingOption option : trainingOptions(experiment)) {
+            String value = params.get(option.name());
+            if (value == null) {
+                throw new IllegalStateException("training option '" + option.name() + "' is not a hyperparameter");
+            }
+            options.put(option.name(), value);
+        }
+        return options;
     }
 
     /**
      * The data model of TrainingScript.ftl: Python source fragments only, every one made here.
      */
-    static Map<String, Object> scriptModel(ExperimentSpec experiment) {
+    static Map<String, Object> scriptModel(ExperimentSpec experiment, TrackingConfig tracking) {
         Map<String, Object> model = new LinkedHashMap<>();
+        model.put("trackingDefaults", trackingDefaults(tracking));
+        model.put("paramsLoggedOption", PythonLiterals.identifier(PARAMS_LOGGED_OPTION));
         model.put("generatorVersion", VERSION);
         model.put("experimentName", PythonLiterals.string(experiment.name()));
         model.put("experimentFile", PythonLiterals.string(Path.of(experiment.file()).getFileName().toString()));
@@ -157,6 +260,36 @@ public final class TrainingScriptGenerator {
         model.put("options", trainingOptions(experiment).stream().map(TrainingOption::toModel)
                 .collect(Collectors.toList()));
         return model;
+    }
+
+    /**
+     * The entries of the script's {@code TRACKING_DEFAULTS} dict as {@code "key": value} Python source:
+     * every value a string literal, except {@code tracking_backends}, which is given in its parsed
+     * form (a tuple of upper-case names, empty when no backend is enabled) because argparse applies
+     * an option's type only to string defaults.
+     *
+     * @throws GenerationException for an option key that is not an option name ({@code [a-z][a-z0-9_]*})
+     */
+    static List<String> trackingDefaults(TrackingConfig tracking) {
+        List<String> entries = new ArrayList<>();
+        for (Map.Entry<String, String> option : tracking.pythonDefaults().entrySet()) {
+            String key = option.getKey();
+            if (!OPTION_KEY.matcher(key).matches()) {
+                throw new GenerationException("tracking option '" + key + "' from " + tracking.file()
+                        + " is not an option name; expected [a-z][a-z0-9_]*");
+            }
+            String value;
+            if (key.equals("tracking_backends")) {
+                List<String> names = Arrays.stream(option.getValue().split(",")).map(String::strip)
+                        .filter(name -> !name.isEmpty()).map(name -> PythonLiterals.string(name.toUpperCase(Locale.ROOT)))
+                        .collect(Collectors.toList());
+                value = names.size() == 1 ? "(" + names.get(0) + ",)" : "(" + String.join(", ", names) + ")";
+            } else {
+                value = PythonLiterals.string(option.getValue());
+            }
+            entries.add(PythonLiterals.string(key) + ": " + value);
+        }
+        return entries;
     }
 
     /**

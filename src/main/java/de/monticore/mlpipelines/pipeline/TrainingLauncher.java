@@ -28,7 +28,8 @@ import java.util.stream.Stream;
  * <ol>
  *   <li>{@code startNewRun()}; the hyperparameters as params; the experiment file and the script as
  *       artifacts under {@code experiment/};</li>
- *   <li>{@code python train.py --key value …}: the pairs of {@code getPythonParams()} sorted by key,
+ *   <li>{@code python train.py --key=value …}: the pairs of {@code getPythonParams()} and the job's
+ *       script options (its hyperparameters) sorted by key, then its params-logged flag,
  *       as an argument list (never a shell string). Credentials reach the script only through its
  *       environment, which it inherits; a param that looks like a credential is refused. The script's
  *       output is streamed live;</li>
@@ -57,17 +58,14 @@ import java.util.stream.Stream;
  * }</pre>
  */
 public final class TrainingLauncher implements AutoCloseable {
-    /** Set in the script's environment: the params are logged, the script need not log them again. */
-    public static final String PARAMS_LOGGED_VARIABLE = "MLPIPELINES_PARAMS_LOGGED";
     /** The tag that says why a run did not finish. */
     public static final String FAILURE_REASON_TAG = "failure_reason";
     /** The last bytes of the script's stderr kept for the {@code logs/stderr_tail.txt} artifact. */
     static final int STDERR_TAIL_BYTES = 16 * 1024;
 
     private static final Pattern PARAM_KEY = Pattern.compile("[a-z][a-z0-9_]*");
-    /** Added to the inherited environment: output arrives live, and the script does not log the params again. */
-    private static final Map<String, String> SCRIPT_ENVIRONMENT = Map.of("PYTHONUNBUFFERED", "1",
-            PARAMS_LOGGED_VARIABLE, "1");
+    /** Added to the inherited environment: the script's output arrives live. */
+    private static final Map<String, String> SCRIPT_ENVIRONMENT = Map.of("PYTHONUNBUFFERED", "1");
 
     private final String python;
     private final PrintStream err;
@@ -181,7 +179,7 @@ public final class TrainingLauncher implements AutoCloseable {
             tracker.logParams(job.hyperparameters());
             tracker.logArtifact(job.experimentFile().toFile(), "experiment");
             tracker.logArtifact(job.script().toFile(), "experiment");
-            List<String> command = command(job.script(), pythonParams);
+            List<String> command = command(job, pythonParams);
             trainingStart = System.nanoTime();
             exitCode = training.run(command, SCRIPT_ENVIRONMENT, stderrTail);
             trainingEnd = System.nanoTime();
@@ -219,10 +217,24 @@ public final class TrainingLauncher implements AutoCloseable {
                 Duration.ofNanos(end - finishStart));
     }
 
-    /** {@code python script --key=value …}; see {@link #pythonArguments(Map)}. */
-    List<String> command(Path script, Map<String, String> pythonParams) {
-        List<String> command = new ArrayList<>(List.of(python, script.toString()));
-        command.addAll(pythonArguments(pythonParams));
+    /**
+     * {@code python script --key=value …}: the tracking options and the job's script options together,
+     * sorted by key (see {@link #pythonArguments(Map)}), then the job's params-logged flag.
+     *
+     * @throws TrackingException when a script option has the key of a tracking option
+     */
+    List<String> command(TrainingJob job, Map<String, String> pythonParams) {
+        Map<String, String> options = new TreeMap<>(pythonParams);
+        job.scriptOptions().forEach((key, value) -> {
+            if (options.putIfAbsent(key, value) != null) {
+                throw new TrackingException("script option '" + key + "' is also a tracking option");
+            }
+        });
+        List<String> command = new ArrayList<>(List.of(python, job.script().toString()));
+        command.addAll(pythonArguments(options));
+        if (job.paramsLoggedOption() != null) {
+            command.add("--" + job.paramsLoggedOption());
+        }
         return command;
     }
 

@@ -158,4 +158,32 @@ class ExperimentLoaderTest {
         String replaced = yaml.replaceAll("(?m)^  " + key + ":.*$", java.util.regex.Matcher.quoteReplacement("  " + change));
         return replaced.equals(yaml) ? yaml + "  " + change + "\n" : replaced;
     }
+
+    @Test
+    void overridesReplaceOrAddValuesBeforeValidationAndLaterOnesWin() {
+        Map<String, String> overrides = new LinkedHashMap<>();
+        overrides.put("model.hidden_sizes", "[16, 8]");
+        overrides.put("training.learning_rate", "0.5");
+        overrides.put("training.epochs", "${EPOCHS}");
+        overrides.put("name", "'quoted: name'");
+        ExperimentSpec spec = new ExperimentLoader(Map.of("EPOCHS", "7")::get)
+                .parse(VALID.replace("  validation_split: 0.25\n", ""), "exp.yaml", overrides);
+        assertEquals(List.of(16, 8), spec.model().hiddenSizes());
+        assertEquals(0.5, spec.training().learningRate());
+        assertEquals(7, spec.training().epochs(), "an override is resolved like a file value");
+        assertEquals("quoted: name", spec.name());
+        assertEquals("0.5", spec.hyperparameters().get("learning_rate"));
+
+        ExperimentSpec added = new ExperimentLoader(name -> null).parse(VALID.replace("  validation_split: 0.25\n", ""),
+                "exp.yaml", Map.of("training.validation_split", "0.0"));
+        assertEquals(0.0, added.training().validationSplit());
+        assertEquals(0.25, parse(VALID).training().validationSplit(), "the file itself is unchanged");
+    }
+
+    @Test
+    void anOverrideBelowAValueThatIsNoMappingNamesThatKey() {
+        TrackingConfigException error = assertThrows(TrackingConfigException.class, () -> new ExperimentLoader(name -> null)
+                .parse(VALID.replaceAll("(?s)training:.*", "training: fast\n"), "exp.yaml", Map.of("training.epochs", "1")));
+        assertEquals("exp.yaml: training: expected a mapping, got a string", error.getMessage());
+    }
 }

@@ -21,10 +21,15 @@ public final class StdOutOnlyRuntime {
             import time
 
 
+            def _backend_names(text):
+                \"\"\"Like the real runtime: a tuple of upper-case names.\"\"\"
+                return tuple(name.strip().upper() for name in text.split(",") if name.strip())
+
+
             def build_parser():
                 parser = argparse.ArgumentParser()
                 tracking = parser.add_argument_group("tracking")
-                tracking.add_argument("--tracking_backends", default="STDOUT",
+                tracking.add_argument("--tracking_backends", type=_backend_names, default="STDOUT",
                                       help="comma-separated backends; this stand-in knows STDOUT")
                 tracking.add_argument("--stdout_experiment_name", default="default",
                                       help="experiment name printed by the STDOUT backend")
@@ -37,7 +42,7 @@ public final class StdOutOnlyRuntime {
 
             class MultiBackendTracker:
                 def __init__(self, args):
-                    names = [name.strip().upper() for name in args.tracking_backends.split(",")]
+                    names = list(args.tracking_backends)
                     if names != ["STDOUT"]:
                         raise ValueError("unknown backend in %r; expected STDOUT" % args.tracking_backends)
                     _emit("open", {"experiment_name": args.stdout_experiment_name})

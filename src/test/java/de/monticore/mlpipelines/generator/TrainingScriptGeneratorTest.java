@@ -1,6 +1,12 @@
 package de.monticore.mlpipelines.generator;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import de.monticore.mlpipelines.tracking.TrackingBackend;
+import de.monticore.mlpipelines.tracking.TrackingBackendProvider;
+import de.monticore.mlpipelines.tracking.config.ConfiguredBackend;
+import de.monticore.mlpipelines.tracking.backend.stdout.StdOutConfig;
+import de.monticore.mlpipelines.tracking.config.TrackingConfig;
+import de.monticore.mlpipelines.tracking.config.TrackingConfigLoader;
 import freemarker.cache.StringTemplateLoader;
 import freemarker.template.Configuration;
 import org.junit.jupiter.api.Test;
@@ -53,11 +59,22 @@ class TrainingScriptGeneratorTest {
         return new ExperimentLoader(name -> null).parse(yaml, "experiment.yaml");
     }
 
+    /** STDOUT only, filing runs under {@code experimentName}, as tracking.yaml would. */
+    @SuppressWarnings("unchecked")
+    static TrackingConfig stdoutTracking(String experimentName) {
+        TrackingBackendProvider<StdOutConfig> stdout =
+                (TrackingBackendProvider<StdOutConfig>) TrackingBackend.STDOUT.provider();
+        return new TrackingConfig("tracking.yaml", List.of(new ConfiguredBackend<>(stdout, new StdOutConfig(experimentName))),
+                List.of(), Map.of(), List.of());
+    }
+
+    private static final TrackingConfig STDOUT = stdoutTracking("from tracking.yaml");
+
     @Test
     void writesScriptRequirementsAndAByteIdenticalRuntime() throws IOException {
         Path runtime = StdOutOnlyRuntime.writeTo(temp.resolve("runtime"));
         GeneratedExperiment generated = new TrainingScriptGenerator(PythonRuntime.fromDirectory(runtime))
-                .generate(spec(MLP_YAML), temp.resolve("out"));
+                .generate(spec(MLP_YAML), STDOUT, temp.resolve("out"));
 
         assertEquals(temp.resolve("out/digits-mlp"), generated.directory());
         assertTrue(Files.readString(generated.script()).startsWith("#!/usr/bin/env python3\n"));
@@ -76,7 +93,7 @@ class TrainingScriptGeneratorTest {
 
     @Test
     void helpListsTrainingAndTrackingOptions() throws Exception {
-        GeneratedExperiment generated = generator().generate(spec(MLP_YAML), temp.resolve("out"));
+        GeneratedExperiment generated = generator().generate(spec(MLP_YAML), STDOUT, temp.resolve("out"));
         PythonRun help = PythonRun.run(generated.directory(), Map.of(), "train.py", "--help");
         assertEquals(0, help.exitCode(), help.describe());
         for (String option : List.of("--hidden_sizes", "--activation", "--epochs", "--batch_size", "--learning_rate",
@@ -90,8 +107,8 @@ class TrainingScriptGeneratorTest {
     @Test
     void mlpTrainsForRealAndLogsStepAndEpochMetrics() throws Exception {
         ExperimentSpec spec = spec(MLP_YAML);
-        GeneratedExperiment generated = generator().generate(spec, temp.resolve("out"));
-        PythonRun run = PythonRun.run(generated.directory(), Map.of("MLPIPELINES_PARAMS_LOGGED", ""), "train.py");
+        GeneratedExperiment generated = generator().generate(spec, stdoutTracking("digits from tracking.yaml"), temp.resolve("out"));
+        PythonRun run = PythonRun.run(generated.directory(), Map.of(), "train.py");
         assertEquals(0, run.exitCode(), run.describe());
 
         int trainingExamples = 1797 - (int) Math.round(1797 * 0.25);
@@ -115,15 +132,16 @@ class TrainingScriptGeneratorTest {
         Map<String, String> params = new LinkedHashMap<>();
         run.tracked("params").get(0).fields().forEachRemaining(e -> params.put(e.getKey(), e.getValue().asText()));
         assertEquals(spec.hyperparameters(), params, "both halves format params identically");
-        assertEquals("digits-mlp", run.tracked("open").get(0).get("experiment_name").asText());
+        assertEquals("digits from tracking.yaml", run.tracked("open").get(0).get("experiment_name").asText(),
+                "tracking.yaml's experiment name wins over the experiment's");
         assertEquals("FINISHED", run.tracked("close").get(0).get("status").asText());
     }
 
     @Test
     void launcherLoggedParamsAreNotLoggedAgain() throws Exception {
-        GeneratedExperiment generated = generator().generate(spec(SOFTMAX_YAML), temp.resolve("out"));
-        PythonRun run = PythonRun.run(generated.directory(), Map.of("MLPIPELINES_PARAMS_LOGGED", "1"),
-                "train.py", "--epochs", "1");
+        GeneratedExperiment generated = generator().generate(spec(SOFTMAX_YAML), STDOUT, temp.resolve("out"));
+        PythonRun run = PythonRun.run(generated.directory(), Map.of(),
+                "train.py", "--epochs", "1", "--" + TrainingScriptGenerator.PARAMS_LOGGED_OPTION);
         assertEquals(0, run.exitCode(), run.describe());
         assertEquals(List.of(), run.tracked("params"));
         assertEquals(1, run.metric("val_accuracy").size());
@@ -131,8 +149,8 @@ class TrainingScriptGeneratorTest {
 
     @Test
     void softmaxRegressionTrainsAndHasNoHiddenLayerOptions() throws Exception {
-        GeneratedExperiment generated = generator().generate(spec(SOFTMAX_YAML), temp.resolve("out"));
-        PythonRun run = PythonRun.run(generated.directory(), Map.of("MLPIPELINES_PARAMS_LOGGED", ""), "train.py");
+        GeneratedExperiment generated = generator().generate(spec(SOFTMAX_YAML), STDOUT, temp.resolve("out"));
+        PythonRun run = PythonRun.run(generated.directory(), Map.of(), "train.py");
         assertEquals(0, run.exitCode(), run.describe());
         List<Double> accuracy = run.metric("val_accuracy");
         assertEquals(4, accuracy.size());
@@ -145,7 +163,7 @@ class TrainingScriptGeneratorTest {
 
     @Test
     void badOptionValuesAreRejectedByName() throws Exception {
-        GeneratedExperiment generated = generator().generate(spec(MLP_YAML), temp.resolve("out"));
+        GeneratedExperiment generated = generator().generate(spec(MLP_YAML), STDOUT, temp.resolve("out"));
         PythonRun run = PythonRun.run(generated.directory(), Map.of(), "train.py", "--hidden_sizes", "8,x");
         assertEquals(2, run.exitCode(), run.describe());
         assertTrue(run.stderr().contains("argument --hidden_sizes: '8,x' is not a comma-separated list"),
@@ -165,7 +183,7 @@ class TrainingScriptGeneratorTest {
         ExperimentSpec template = spec(SOFTMAX_YAML);
         ExperimentSpec spec = new ExperimentSpec(name, "weird \"file\".yaml", template.model(), template.dataset(),
                 template.training());
-        GeneratedExperiment generated = generator().generate(spec, temp.resolve("out"));
+        GeneratedExperiment generated = generator().generate(spec, stdoutTracking(name), temp.resolve("out"));
         assertTrue(generated.directory().getFileName().toString().matches("[A-Za-z0-9._-]+"),
                 generated.directory().toString());
 
@@ -192,19 +210,59 @@ class TrainingScriptGeneratorTest {
     @Test
     void regeneratingReplacesTheWholeDirectory() throws IOException {
         TrainingScriptGenerator generator = generator();
-        GeneratedExperiment first = generator.generate(spec(MLP_YAML), temp.resolve("out"));
+        GeneratedExperiment first = generator.generate(spec(MLP_YAML), STDOUT, temp.resolve("out"));
         Files.writeString(first.directory().resolve("stale.txt"), "from an older generation");
-        GeneratedExperiment second = generator.generate(spec(MLP_YAML), temp.resolve("out"));
+        GeneratedExperiment second = generator.generate(spec(MLP_YAML), STDOUT, temp.resolve("out"));
         assertEquals(first.directory(), second.directory());
         assertFalse(Files.exists(second.directory().resolve("stale.txt")));
         assertTrue(Files.isRegularFile(second.script()));
     }
 
     @Test
+    void everyRunGetsADirectoryOfItsOwnThatGenerateNeverReplaces() throws IOException {
+        TrainingScriptGenerator generator = generator();
+        Path out = temp.resolve("out");
+        GeneratedExperiment first = generator.generateRun(spec(MLP_YAML), STDOUT, out);
+        GeneratedExperiment second = generator.generateRun(spec(MLP_YAML), STDOUT, out);
+        assertEquals(out.resolve("_runs/digits-mlp/run-1"), first.directory());
+        assertEquals(out.resolve("_runs/digits-mlp/run-2"), second.directory());
+        assertEquals(first.directory().resolve("train.py"), first.script());
+        assertTrue(Files.isRegularFile(second.directory().resolve("mlpipelines/tracking/__init__.py")));
+        generator.generate(spec(MLP_YAML), STDOUT, out);
+        assertTrue(Files.isRegularFile(first.script()), "generate leaves the runs' directories alone");
+        assertEquals(Files.readString(out.resolve("digits-mlp/train.py")), Files.readString(first.script()));
+    }
+
+    @Test
+    void concurrentClaimsGetDistinctRunDirectories() throws Exception {
+        Path runs = temp.resolve("runs");
+        Files.createDirectories(runs.resolve("run-7"));
+        Files.createDirectories(runs.resolve("run-x"));
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        try {
+            List<java.util.concurrent.Future<Path>> claims = new java.util.ArrayList<>();
+            for (int i = 0; i < 16; i++) {
+                claims.add(pool.submit(() -> TrainingScriptGenerator.claimRunDirectory(runs)));
+            }
+            java.util.Set<Path> claimed = new java.util.HashSet<>();
+            for (java.util.concurrent.Future<Path> claim : claims) {
+                claimed.add(claim.get(60, java.util.concurrent.TimeUnit.SECONDS));
+            }
+            assertEquals(16, claimed.size(), claimed.toString());
+            for (Path path : claimed) {
+                int number = Integer.parseInt(path.getFileName().toString().substring("run-".length()));
+                assertTrue(number > 7, path.toString());
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void anUnwritableOutputDirectoryIsAClearErrorAndWritesNothing() throws IOException {
         Path notADirectory = Files.writeString(temp.resolve("file"), "x");
         GenerationException error = assertThrows(GenerationException.class,
-                () -> generator().generate(spec(MLP_YAML), notADirectory.resolve("out")));
+                () -> generator().generate(spec(MLP_YAML), STDOUT, notADirectory.resolve("out")));
         assertTrue(error.getMessage().startsWith("cannot write " + notADirectory.resolve("out/digits-mlp")),
                 error.getMessage());
         assertEquals("x", Files.readString(notADirectory));
@@ -277,7 +335,7 @@ class TrainingScriptGeneratorTest {
     @Test
     void generatedScriptIsValidPythonForEveryModel() throws Exception {
         for (String yaml : List.of(MLP_YAML, SOFTMAX_YAML, MLP_YAML.replace("relu", "tanh").replace("[32]", "[16, 8]"))) {
-            Path script = Files.writeString(temp.resolve("check.py"), generator().renderScript(spec(yaml)),
+            Path script = Files.writeString(temp.resolve("check.py"), generator().renderScript(spec(yaml), STDOUT),
                     StandardCharsets.UTF_8);
             PythonRun compile = PythonRun.run(temp, Map.of(), "-m", "py_compile", script.toString());
             assertEquals(0, compile.exitCode(), compile.describe());

@@ -73,7 +73,10 @@ class TrainingLauncherTest {
                 "csv_run_name", "run_1", "tracking_backends", "STDOUT,CSV", "csv_dir", "runs/my csv");
         RecordingTracker tracker = new RecordingTracker(pythonParams);
 
-        LaunchResult result = launcher(Duration.ofSeconds(5)).launch(tracker, job(script));
+        TrainingJob plain = job(script);
+        TrainingJob job = new TrainingJob(plain.script(), plain.experimentFile(), plain.hyperparameters(),
+                Map.of("learning_rate", "0.1", "epochs", "3"), "params_logged_by_launcher");
+        LaunchResult result = launcher(Duration.ofSeconds(5)).launch(tracker, job);
 
         assertEquals(RunStatus.FINISHED, result.status(), stderr.toString());
         assertEquals(0, result.exitCode());
@@ -88,10 +91,10 @@ class TrainingLauncherTest {
         assertTrue(out().contains("training output line\n"), out());
 
         Map<?, ?> seen = new ObjectMapper().readValue(argvFile.toFile(), Map.class);
-        assertEquals(List.of("--csv_dir=runs/my csv", "--csv_run_name=run_1",
+        assertEquals(List.of("--csv_dir=runs/my csv", "--csv_run_name=run_1", "--epochs=3", "--learning_rate=0.1",
                 "--stdout_experiment_name=" + pythonParams.get("stdout_experiment_name"),
-                "--tracking_backends=STDOUT,CSV"), seen.get("argv"));
-        assertEquals("1", seen.get("params_logged"));
+                "--tracking_backends=STDOUT,CSV", "--params_logged_by_launcher"), seen.get("argv"));
+        assertNull(seen.get("params_logged"), "the script learns it from its argv, not from the environment");
         assertEquals("1", seen.get("unbuffered"));
         assertFalse(Files.exists(temp.resolve("pwned")));
         assertEquals(Map.of("csv_run_name", "run_1"), result.runIds());
@@ -297,5 +300,19 @@ class TrainingLauncherTest {
             }
             Thread.sleep(20);
         }
+    }
+
+    @Test
+    void aScriptOptionWithTheKeyOfATrackingOptionFailsTheRunBeforeTheScriptStarts() throws IOException {
+        Path marker = temp.resolve("started");
+        TrainingJob plain = job("open(%s, 'w').close()\n".formatted(new ObjectMapper().writeValueAsString(marker.toString())));
+        TrainingJob job = new TrainingJob(plain.script(), plain.experimentFile(), plain.hyperparameters(),
+                Map.of("csv_dir", "elsewhere"), null);
+        RecordingTracker tracker = new RecordingTracker(Map.of("csv_dir", "runs/csv"));
+        LaunchResult result = launcher(Duration.ofSeconds(5)).launch(tracker, job);
+        assertEquals(RunStatus.FAILED, result.status());
+        assertTrue(result.failureReason().contains("script option 'csv_dir' is also a tracking option"),
+                result.failureReason());
+        assertFalse(Files.exists(marker));
     }
 }

@@ -166,6 +166,30 @@ public final class ConfigSection {
         return new ConfigSection(file, pathOf(key), mapping, environment);
     }
 
+    /**
+     * A copy of this section with the value at a dot-separated key path below it replaced (or added),
+     * for command-line overrides ({@code --set training.epochs=5}) that are then validated exactly like
+     * the file. Mappings along the path are copied, never changed in place; a missing one is created.
+     *
+     * @throws TrackingConfigException when a key along the path holds something other than a mapping
+     */
+    public ConfigSection withValue(String keyPath, Object value) {
+        Map<String, Object> copy = new LinkedHashMap<>(values);
+        int dot = keyPath.indexOf('.');
+        if (dot < 0) {
+            copy.put(keyPath, value);
+            return new ConfigSection(file, path, copy, environment);
+        }
+        String key = keyPath.substring(0, dot);
+        Object nested = values.get(key);
+        if (nested != null && !(nested instanceof Map)) {
+            throw error(key, "expected a mapping, got " + describe(nested));
+        }
+        ConfigSection child = section(key).withValue(keyPath.substring(dot + 1), value);
+        copy.put(key, child.values);
+        return new ConfigSection(file, path, copy, environment);
+    }
+
     private String scalarToString(Object value, String keyPath) {
         if (value instanceof String) {
             return resolveEnvironment((String) value, keyPath);

@@ -20,4 +20,10 @@ public record CsvConfig(Path dir) implements BackendConfig {
     public Map<String, String> settings() {
         return Map.of("dir", dir.toString());
     }
+
+    /** {@code csv_dir}, absolute and normalized, so that it means the same from the script's directory. */
+    @Override
+    public Map<String, String> pythonOptions() {
+        return Map.of("csv_dir", dir.toAbsolutePath().normalize().toString());
+    }
 }

@@ -140,11 +140,10 @@ public class CsvTracker implements RunTracker {
         LocalArtifacts.copy(localFile, activeRun("logArtifact").resolve("artifacts"), artifactPath);
     }
 
-    /** {@code csv_dir} (absolute) and, while a run is running, {@code csv_run_name}. */
+    /** The config's {@code csv_dir} (absolute) and, while a run is running, {@code csv_run_name}. */
     @Override
     public synchronized Map<String, String> getPythonParams() {
-        Map<String, String> params = new LinkedHashMap<>();
-        params.put("csv_dir", config.dir().toAbsolutePath().normalize().toString());
+        Map<String, String> params = new LinkedHashMap<>(config.pythonOptions());
         if (runDirectory != null) {
             params.put("csv_run_name", runDirectory.getFileName().toString());
         }

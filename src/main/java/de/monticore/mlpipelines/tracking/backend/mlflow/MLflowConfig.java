@@ -1,5 +1,6 @@
 package de.monticore.mlpipelines.tracking.backend.mlflow;
 
+import de.monticore.mlpipelines.tracking.TrackingException;
 import de.monticore.mlpipelines.tracking.config.BackendConfig;
 import de.monticore.mlpipelines.tracking.config.ConfigSection;
 import de.monticore.mlpipelines.tracking.tracker.RunStatus;
@@ -48,5 +49,30 @@ public record MLflowConfig(String experimentName, String trackingUri, Set<RunSta
         settings.put("tracking_uri", trackingUri);
         settings.put("clean_up", cleanUp.stream().sorted().map(Enum::name).collect(Collectors.joining(", ", "[", "]")));
         return settings;
+    }
+
+    /**
+     * {@code mlflow_experiment_name} and {@code mlflow_tracking_uri}: a server URL as configured, a
+     * local store ({@code sqlite:///FILE}, {@code file:}, a directory) with its path made absolute so
+     * that it names the same store from the script's directory. A URI this project cannot serve
+     * locally is passed on as written; the Python backend reports it.
+     */
+    @Override
+    public Map<String, String> pythonOptions() {
+        Map<String, String> options = new LinkedHashMap<>();
+        options.put("mlflow_experiment_name", experimentName);
+        options.put("mlflow_tracking_uri", pythonTrackingUri());
+        return options;
+    }
+
+    private String pythonTrackingUri() {
+        if (LocalStore.isServerUrl(trackingUri)) {
+            return trackingUri.strip();
+        }
+        try {
+            return LocalStore.parse(trackingUri).uri();
+        } catch (TrackingException unsupported) {
+            return trackingUri.strip();
+        }
     }
 }

@@ -252,7 +252,8 @@ public class MLflowTracker implements RunTracker {
     @Override
     public synchronized Map<String, String> getPythonParams() {
         connect();
-        Map<String, String> params = new LinkedHashMap<>();
+        Map<String, String> params = new LinkedHashMap<>(config.pythonOptions());
+        // The server actually used: for a local store the started server replaces the store's URI.
         params.put("mlflow_tracking_uri", client.serverUrl().toString());
         params.put("mlflow_experiment_name", experiment.name());
         params.put("mlflow_experiment_id", experiment.id());

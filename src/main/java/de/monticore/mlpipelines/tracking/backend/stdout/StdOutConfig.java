@@ -18,4 +18,10 @@ public record StdOutConfig(String experimentName) implements BackendConfig {
     public Map<String, String> settings() {
         return Map.of("experiment_name", experimentName);
     }
+
+    /** {@code stdout_experiment_name}. */
+    @Override
+    public Map<String, String> pythonOptions() {
+        return Map.of("stdout_experiment_name", experimentName);
+    }
 }

@@ -78,7 +78,7 @@ public class StdOutTracker implements RunTracker {
 
     @Override
     public Map<String, String> getPythonParams() {
-        return Map.of("stdout_experiment_name", config.experimentName());
+        return config.pythonOptions();
     }
 
     private void print(String line) {

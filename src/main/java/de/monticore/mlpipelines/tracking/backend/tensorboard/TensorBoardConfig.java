@@ -20,4 +20,10 @@ public record TensorBoardConfig(Path logDir) implements BackendConfig {
     public Map<String, String> settings() {
         return Map.of("log_dir", logDir.toString());
     }
+
+    /** {@code tensorboard_log_dir}, absolute and normalized, so that it means the same from the script's directory. */
+    @Override
+    public Map<String, String> pythonOptions() {
+        return Map.of("tensorboard_log_dir", logDir.toAbsolutePath().normalize().toString());
+    }
 }

@@ -124,11 +124,10 @@ public class TensorBoardTracker implements RunTracker {
         LocalArtifacts.copy(localFile, runDirectory.resolve("artifacts"), artifactPath);
     }
 
-    /** {@code tensorboard_log_dir} (absolute) and, while a run is running, {@code tensorboard_run_name}. */
+    /** The config's {@code tensorboard_log_dir} (absolute) and, while a run is running, {@code tensorboard_run_name}. */
     @Override
     public synchronized Map<String, String> getPythonParams() {
-        Map<String, String> pythonParams = new LinkedHashMap<>();
-        pythonParams.put("tensorboard_log_dir", config.logDir().toAbsolutePath().normalize().toString());
+        Map<String, String> pythonParams = new LinkedHashMap<>(config.pythonOptions());
         if (runDirectory != null) {
             pythonParams.put("tensorboard_run_name", runDirectory.getFileName().toString());
         }
