@@ -89,7 +89,6 @@ class TrackingConfig:
         return options
 
 
-
 def load_tracking_config(path, environ=None) -> TrackingConfig:
     """Reads and validates a tracking.yaml file.
 
@@ -125,17 +124,19 @@ def parse_tracking_config(text: str, name: str, environ=None) -> TrackingConfig:
     _collect_literal_secrets(top, warnings)
 
     backends_section = top.section("backends")
-    if not backends_section.keys():
+    if not backends_section.names():
         names = ", ".join(registered_trackers()).lower()
         raise top.error("backends", f"no backend is enabled; expected a mapping with at least one of {names}")
     enabled = {}
-    for written_name in backends_section.keys():
+    for written_name in backends_section.names():
         try:
             cls = tracker_class(written_name)
         except TrackingError:
-            raise TrackingConfigError(name, backends_section.path_of(written_name),
-                                      f"'{written_name}' is not a tracking backend; expected one of "
-                                      f"{', '.join(registered_trackers())}") from None
+            raise TrackingConfigError(
+                name,
+                backends_section.path_of(written_name),
+                f"'{written_name}' is not a tracking backend; expected one of {', '.join(registered_trackers())}",
+            ) from None
         backend_name = written_name.strip().upper()
         if backend_name in enabled:
             raise backends_section.error(written_name, f"backend {backend_name} is configured twice")
@@ -146,8 +147,9 @@ def parse_tracking_config(text: str, name: str, environ=None) -> TrackingConfig:
         try:
             blacklist.append(re.compile(pattern))
         except re.error as error:
-            raise TrackingConfigError(name, f"param_blacklist[{index}]",
-                                      f"'{pattern}' is not a valid regular expression: {error}") from None
+            raise TrackingConfigError(
+                name, f"param_blacklist[{index}]", f"'{pattern}' is not a valid regular expression: {error}"
+            ) from None
     tags = top.string_map("tags")
     return TrackingConfig(name, list(enabled.values()), blacklist, tags, warnings)
 
@@ -156,7 +158,7 @@ def _backend_settings(name, cls, section):
     declared = cls.config_keys
     if declared is None:
         # A backend that declares nothing: only its Java half knows what the section may hold.
-        return BackendSettings(name, {key: section.raw(key) for key in section.keys()}, {})
+        return BackendSettings(name, {key: section.raw(key) for key in section.names()}, {})
     section.reject_unknown_keys(declared)
     settings, options = {}, {}
     for key, config_key in declared.items():
@@ -175,9 +177,11 @@ def _typed_value(section, key, kind):
         for index, status in enumerate(section.string_list(key)):
             normalized = status.strip().upper()
             if normalized not in RUN_STATUSES:
-                raise TrackingConfigError(section.file, f"{section.path_of(key)}[{index}]",
-                                          f"'{status}' is not a run status; expected one of "
-                                          f"{', '.join(RUN_STATUSES)}")
+                raise TrackingConfigError(
+                    section.file,
+                    f"{section.path_of(key)}[{index}]",
+                    f"'{status}' is not a run status; expected one of {', '.join(RUN_STATUSES)}",
+                )
             if normalized not in statuses:
                 statuses.append(normalized)
         return statuses
@@ -195,13 +199,15 @@ def _typed_value(section, key, kind):
 
 
 def _collect_literal_secrets(section, warnings):
-    for key in section.keys():
+    for key in section.names():
         raw = section.raw(key)
         if isinstance(raw, dict):
             _collect_literal_secrets(section.section(key), warnings)
         elif isinstance(raw, str) and is_secret_key(key) and not _only_environment_references(raw):
-            warnings.append(f"{section.file}: {section.path_of(key)}: holds a literal secret; reference an "
-                            f"environment variable instead, e.g. ${{{key.upper()}}}")
+            warnings.append(
+                f"{section.file}: {section.path_of(key)}: holds a literal secret; reference an "
+                f"environment variable instead, e.g. ${{{key.upper()}}}"
+            )
 
 
 def _only_environment_references(value):
@@ -222,8 +228,8 @@ class _StrictSafeLoader(yaml.SafeLoader):
                 continue  # an unhashable key is rejected by construct_mapping itself
             if duplicate:
                 raise yaml.constructor.ConstructorError(
-                    "while constructing a mapping", node.start_mark, f"found duplicate key {key}",
-                    key_node.start_mark)
+                    "while constructing a mapping", node.start_mark, f"found duplicate key {key}", key_node.start_mark
+                )
         return super().construct_mapping(node, deep)
 
 
@@ -232,15 +238,21 @@ def _parse_yaml(text, name):
         document = yaml.load(text, Loader=_StrictSafeLoader)
     except yaml.constructor.ConstructorError as error:
         if error.problem and error.problem.startswith("found duplicate key"):
-            raise TrackingConfigError(name, "", f"malformed YAML: {_position(error.problem_mark)}"
-                                                f"{error.problem}") from None
-        raise TrackingConfigError(name, "", f"{_position(error.problem_mark)}only plain mappings, lists and "
-                                            f"scalars are allowed; {_first_line(error.problem)} (YAML tags "
-                                            f"that construct objects are rejected)") from None
+            raise TrackingConfigError(
+                name, "", f"malformed YAML: {_position(error.problem_mark)}{error.problem}"
+            ) from None
+        raise TrackingConfigError(
+            name,
+            "",
+            f"{_position(error.problem_mark)}only plain mappings, lists and "
+            f"scalars are allowed; {_first_line(error.problem)} (YAML tags "
+            f"that construct objects are rejected)",
+        ) from None
     except yaml.MarkedYAMLError as error:
         context = f" ({error.context})" if error.context else ""
-        raise TrackingConfigError(name, "", f"malformed YAML: {_position(error.problem_mark)}"
-                                            f"{_first_line(error.problem)}{context}") from None
+        raise TrackingConfigError(
+            name, "", f"malformed YAML: {_position(error.problem_mark)}{_first_line(error.problem)}{context}"
+        ) from None
     except yaml.YAMLError as error:
         raise TrackingConfigError(name, "", f"malformed YAML: {_first_line(str(error))}") from None
     if document is None:
@@ -290,7 +302,7 @@ class _Section:
     def path_of(self, key):
         return f"{self.path}.{key}" if self.path else key
 
-    def keys(self):
+    def names(self):
         return list(self.values)
 
     def raw(self, key):
@@ -316,12 +328,11 @@ class _Section:
         value = self.values[key]
         if not isinstance(value, list):
             raise self.error(key, f"expected a list of strings, got {_describe(value)}")
-        return [self._scalar_to_string(item, f"{self.path_of(key)}[{index}]")
-                for index, item in enumerate(value)]
+        return [self._scalar_to_string(item, f"{self.path_of(key)}[{index}]") for index, item in enumerate(value)]
 
     def string_map(self, key):
         section = self.section(key)
-        return {name: section.string(name) for name in section.keys()}
+        return {name: section.string(name) for name in section.names()}
 
     def section(self, key):
         value = self.values.get(key)
@@ -348,8 +359,9 @@ class _Section:
             variable = match.group(1)
             replacement = self.environ.get(variable)
             if replacement is None:
-                raise TrackingConfigError(self.file, key_path, f"environment variable {variable} is not set "
-                                                               f"(referenced as ${{{variable}}})")
+                raise TrackingConfigError(
+                    self.file, key_path, f"environment variable {variable} is not set (referenced as ${{{variable}}})"
+                )
             return replacement
 
         return _ENV_REFERENCE.sub(replace, value)
