@@ -109,3 +109,11 @@ def test_a_backend_without_any_metric_method_stays_abstract():
 
     with pytest.raises(TypeError, match="abstract"):
         NoMetrics(argparse.Namespace())
+
+
+def test_backends_listing_shows_a_guide_backend_without_options(guide_backends):
+    from mlpipelines.backends import describe
+
+    listed = {backend["name"]: backend for backend in describe()}
+    assert listed["MYTRACKER"]["options"] == []
+    assert [option["flag"] for option in listed["DECLARED"]["options"]] == ["--declared_uri"]
