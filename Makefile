@@ -14,14 +14,17 @@ GRADLE      := gradle --quiet $(if $(wildcard $(DEBIAN_JARS)),--offline,)
 LAUNCHER    := build/install/mlpipelines/bin/mlpipelines
 GRADLE_TEST := $(GRADLE) -Ppython=$(abspath $(PYTHON))
 SUDO        := $(if $(filter 0,$(shell id -u)),,sudo)
+LINTED      := python tests
 
 export MLPIPELINES_PYTHON := $(abspath $(PYTHON))
 
-.PHONY: help setup system-packages python-env java-build demo test clean
+.PHONY: help setup system-packages python-env java-build demo lint test test-fast clean
 
 help:
 	@echo "make demo   set up, then run the example pipeline"
-	@echo "make test   set up, then run the JUnit and pytest suites"
+	@echo "make test   set up, lint, then run the JUnit and pytest suites"
+	@echo "make lint   ruff check, ruff format --check and mypy over python/ and tests/"
+	@echo "make test-fast   lint, then pytest without the e2e, jvm and slow tests (no Gradle)"
 
 setup: system-packages python-env java-build
 
@@ -51,11 +54,21 @@ java-build: system-packages
 demo: setup
 	$(LAUNCHER) run examples/digits.yaml --tracking examples/tracking.yaml
 
-test: setup
+lint: python-env
+	@echo "== lint (ruff check, ruff format --check, mypy)"
+	@$(VENV)/bin/ruff check --quiet $(LINTED)
+	@$(VENV)/bin/ruff format --check --quiet $(LINTED)
+	@$(VENV)/bin/mypy
+
+test: setup lint
 	@echo "== JUnit (gradle check)"
 	@set -o pipefail; $(GRADLE_TEST) check 2>&1 | grep -v -E '^(openjdk|OpenJDK)'
 	@echo "== pytest"
 	@$(PYTHON) -m pytest -q tests
 
+test-fast: python-env lint
+	@echo "== pytest (not e2e, jvm or slow)"
+	@$(PYTHON) -m pytest -q -m "not e2e and not jvm and not slow" tests
+
 clean:
-	rm -rf build .gradle $(VENV) runs mlruns mlflow.db
+	rm -rf build .gradle $(VENV) runs mlruns mlflow.db .mypy_cache .ruff_cache

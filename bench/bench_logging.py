@@ -110,8 +110,8 @@ def row_log_batch(n, data, client, run_id, **_):
 def row_ours(backends, label):
     def row(n, data, uri, run_id, work_dir, **_):
         args = argparse.Namespace(tracking_backends=backends, mlflow_tracking_uri=uri,
-                                  mlflow_run_id=run_id, csv_dir=str(work_dir / "csv"),
-                                  tensorboard_log_dir=str(work_dir / "tb"))
+                                  mlflow_run_id=run_id, mlflow_spool_dir=str(work_dir / "spool"),
+                                  csv_dir=str(work_dir / "csv"), tensorboard_log_dir=str(work_dir / "tb"))
         tracker = MultiBackendTracker(args)
         with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull), \
                 contextlib.redirect_stderr(devnull):
@@ -146,7 +146,6 @@ def main(argv=None):
     options = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench-logging-") as work:
         work_dir = Path(work)
-        os.environ["MLPIPELINES_SPOOL_DIR"] = str(work_dir / "spool")
         with contextlib.ExitStack() as stack:
             uri = options.tracking_uri or stack.enter_context(MlflowServer(work_dir / "server")).url
             client = mlflow.MlflowClient(uri)

@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import yaml
 
 from mlpipelines.tracking import TrackingError, registered_trackers, tracker_class
-from mlpipelines.tracking.base import RUN_STATUSES
+from mlpipelines.tracking.base import RUN_STATUSES, RunTracker
 from mlpipelines.tracking.redaction import is_secret_key
 
 TOP_LEVEL_KEYS = ("backends", "param_blacklist", "tags")
@@ -59,8 +61,8 @@ class BackendSettings:
     """
 
     name: str
-    settings: dict
-    options: dict
+    settings: dict[str, str | list[str]]
+    options: dict[str, str | list[str]]
 
 
 @dataclass(frozen=True)
@@ -76,21 +78,20 @@ class TrackingConfig:
     """
 
     file: str
-    backends: list = field(default_factory=list)
-    param_blacklist: list = field(default_factory=list)
-    tags: dict = field(default_factory=dict)
-    warnings: list = field(default_factory=list)
+    backends: list[BackendSettings] = field(default_factory=list)
+    param_blacklist: list[re.Pattern[str]] = field(default_factory=list)
+    tags: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
-    def python_options(self) -> dict:
+    def python_options(self) -> dict[str, object]:
         """``tracking_backends`` plus every option the file sets, for ``parser.set_defaults``."""
-        options = {"tracking_backends": tuple(backend.name for backend in self.backends)}
+        options: dict[str, object] = {"tracking_backends": tuple(backend.name for backend in self.backends)}
         for backend in self.backends:
             options.update(backend.options)
         return options
 
 
-
-def load_tracking_config(path, environ=None) -> TrackingConfig:
+def load_tracking_config(path: str | os.PathLike[str], environ: Mapping[str, str] | None = None) -> TrackingConfig:
     """Reads and validates a tracking.yaml file.
 
     Args:
@@ -117,25 +118,27 @@ def load_tracking_config(path, environ=None) -> TrackingConfig:
     return parse_tracking_config(text, name, environ)
 
 
-def parse_tracking_config(text: str, name: str, environ=None) -> TrackingConfig:
+def parse_tracking_config(text: str, name: str, environ: Mapping[str, str] | None = None) -> TrackingConfig:
     """Validates YAML text; ``name`` stands for the file in messages. See ``load_tracking_config``."""
     top = _Section(name, "", _parse_yaml(text, name), os.environ if environ is None else environ)
     top.reject_unknown_keys(TOP_LEVEL_KEYS)
-    warnings = []
+    warnings: list[str] = []
     _collect_literal_secrets(top, warnings)
 
     backends_section = top.section("backends")
-    if not backends_section.keys():
+    if not backends_section.names():
         names = ", ".join(registered_trackers()).lower()
         raise top.error("backends", f"no backend is enabled; expected a mapping with at least one of {names}")
     enabled = {}
-    for written_name in backends_section.keys():
+    for written_name in backends_section.names():
         try:
             cls = tracker_class(written_name)
         except TrackingError:
-            raise TrackingConfigError(name, backends_section.path_of(written_name),
-                                      f"'{written_name}' is not a tracking backend; expected one of "
-                                      f"{', '.join(registered_trackers())}") from None
+            raise TrackingConfigError(
+                name,
+                backends_section.path_of(written_name),
+                f"'{written_name}' is not a tracking backend; expected one of {', '.join(registered_trackers())}",
+            ) from None
         backend_name = written_name.strip().upper()
         if backend_name in enabled:
             raise backends_section.error(written_name, f"backend {backend_name} is configured twice")
@@ -146,17 +149,18 @@ def parse_tracking_config(text: str, name: str, environ=None) -> TrackingConfig:
         try:
             blacklist.append(re.compile(pattern))
         except re.error as error:
-            raise TrackingConfigError(name, f"param_blacklist[{index}]",
-                                      f"'{pattern}' is not a valid regular expression: {error}") from None
+            raise TrackingConfigError(
+                name, f"param_blacklist[{index}]", f"'{pattern}' is not a valid regular expression: {error}"
+            ) from None
     tags = top.string_map("tags")
     return TrackingConfig(name, list(enabled.values()), blacklist, tags, warnings)
 
 
-def _backend_settings(name, cls, section):
+def _backend_settings(name: str, cls: type[RunTracker], section: _Section) -> BackendSettings:
     declared = cls.config_keys
     if declared is None:
         # A backend that declares nothing: only its Java half knows what the section may hold.
-        return BackendSettings(name, {key: section.raw(key) for key in section.keys()}, {})
+        return BackendSettings(name, {key: section.raw(key) for key in section.names()}, {})
     section.reject_unknown_keys(declared)
     settings, options = {}, {}
     for key, config_key in declared.items():
@@ -169,15 +173,17 @@ def _backend_settings(name, cls, section):
     return BackendSettings(name, settings, options)
 
 
-def _typed_value(section, key, kind):
+def _typed_value(section: _Section, key: str, kind: str) -> str | list[str]:
     if kind == "run_statuses":
         statuses = []
         for index, status in enumerate(section.string_list(key)):
             normalized = status.strip().upper()
             if normalized not in RUN_STATUSES:
-                raise TrackingConfigError(section.file, f"{section.path_of(key)}[{index}]",
-                                          f"'{status}' is not a run status; expected one of "
-                                          f"{', '.join(RUN_STATUSES)}")
+                raise TrackingConfigError(
+                    section.file,
+                    f"{section.path_of(key)}[{index}]",
+                    f"'{status}' is not a run status; expected one of {', '.join(RUN_STATUSES)}",
+                )
             if normalized not in statuses:
                 statuses.append(normalized)
         return statuses
@@ -194,24 +200,26 @@ def _typed_value(section, key, kind):
     return value
 
 
-def _collect_literal_secrets(section, warnings):
-    for key in section.keys():
+def _collect_literal_secrets(section: _Section, warnings: list[str]) -> None:
+    for key in section.names():
         raw = section.raw(key)
         if isinstance(raw, dict):
             _collect_literal_secrets(section.section(key), warnings)
         elif isinstance(raw, str) and is_secret_key(key) and not _only_environment_references(raw):
-            warnings.append(f"{section.file}: {section.path_of(key)}: holds a literal secret; reference an "
-                            f"environment variable instead, e.g. ${{{key.upper()}}}")
+            warnings.append(
+                f"{section.file}: {section.path_of(key)}: holds a literal secret; reference an "
+                f"environment variable instead, e.g. ${{{key.upper()}}}"
+            )
 
 
-def _only_environment_references(value):
+def _only_environment_references(value: str) -> bool:
     return bool(value.strip()) and not _ENV_REFERENCE.sub("", value).strip()
 
 
 class _StrictSafeLoader(yaml.SafeLoader):
     """``yaml.SafeLoader`` that rejects a key given twice in one mapping, as SnakeYAML is set up to."""
 
-    def construct_mapping(self, node, deep=False):
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen = set()
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=True)
@@ -222,25 +230,31 @@ class _StrictSafeLoader(yaml.SafeLoader):
                 continue  # an unhashable key is rejected by construct_mapping itself
             if duplicate:
                 raise yaml.constructor.ConstructorError(
-                    "while constructing a mapping", node.start_mark, f"found duplicate key {key}",
-                    key_node.start_mark)
+                    "while constructing a mapping", node.start_mark, f"found duplicate key {key}", key_node.start_mark
+                )
         return super().construct_mapping(node, deep)
 
 
-def _parse_yaml(text, name):
+def _parse_yaml(text: str, name: str) -> dict[str, Any]:
     try:
         document = yaml.load(text, Loader=_StrictSafeLoader)
     except yaml.constructor.ConstructorError as error:
         if error.problem and error.problem.startswith("found duplicate key"):
-            raise TrackingConfigError(name, "", f"malformed YAML: {_position(error.problem_mark)}"
-                                                f"{error.problem}") from None
-        raise TrackingConfigError(name, "", f"{_position(error.problem_mark)}only plain mappings, lists and "
-                                            f"scalars are allowed; {_first_line(error.problem)} (YAML tags "
-                                            f"that construct objects are rejected)") from None
+            raise TrackingConfigError(
+                name, "", f"malformed YAML: {_position(error.problem_mark)}{error.problem}"
+            ) from None
+        raise TrackingConfigError(
+            name,
+            "",
+            f"{_position(error.problem_mark)}only plain mappings, lists and "
+            f"scalars are allowed; {_first_line(error.problem)} (YAML tags "
+            f"that construct objects are rejected)",
+        ) from None
     except yaml.MarkedYAMLError as error:
         context = f" ({error.context})" if error.context else ""
-        raise TrackingConfigError(name, "", f"malformed YAML: {_position(error.problem_mark)}"
-                                            f"{_first_line(error.problem)}{context}") from None
+        raise TrackingConfigError(
+            name, "", f"malformed YAML: {_position(error.problem_mark)}{_first_line(error.problem)}{context}"
+        ) from None
     except yaml.YAMLError as error:
         raise TrackingConfigError(name, "", f"malformed YAML: {_first_line(str(error))}") from None
     if document is None:
@@ -253,15 +267,15 @@ def _parse_yaml(text, name):
     return document
 
 
-def _position(mark):
+def _position(mark: yaml.Mark | None) -> str:
     return "" if mark is None else f"line {mark.line + 1}, column {mark.column + 1}: "
 
 
-def _first_line(text):
+def _first_line(text: str | None) -> str:
     return (text or "").split("\n", 1)[0]
 
 
-def _describe(value):
+def _describe(value: object) -> str:
     """A YAML value's type for messages, in Java's words (``a boolean (true)``)."""
     if value is None:
         return "nothing"
@@ -281,49 +295,48 @@ def _describe(value):
 class _Section:
     """A mapping of the file with typed accessors; the Python twin of Java's ``ConfigSection``."""
 
-    def __init__(self, file, path, values, environ):
+    def __init__(self, file: str, path: str, values: dict[str, Any] | None, environ: Mapping[str, str]) -> None:
         self.file = file
         self.path = path
         self.values = values or {}
         self.environ = environ
 
-    def path_of(self, key):
+    def path_of(self, key: str) -> str:
         return f"{self.path}.{key}" if self.path else key
 
-    def keys(self):
+    def names(self) -> list[str]:
         return list(self.values)
 
-    def raw(self, key):
+    def raw(self, key: str) -> Any:
         return self.values.get(key)
 
-    def has(self, key):
+    def has(self, key: str) -> bool:
         return self.values.get(key) is not None
 
-    def error(self, key, problem):
+    def error(self, key: str | None, problem: str) -> TrackingConfigError:
         return TrackingConfigError(self.file, self.path if key is None else self.path_of(key), problem)
 
-    def reject_unknown_keys(self, known):
+    def reject_unknown_keys(self, known: Iterable[str]) -> None:
         for key in self.values:
             if key not in known:
                 raise self.error(key, f"unknown key; expected one of {', '.join(sorted(known))}")
 
-    def string(self, key, default=""):
+    def string(self, key: str, default: str = "") -> str:
         return self._scalar_to_string(self.values[key], self.path_of(key)) if self.has(key) else default
 
-    def string_list(self, key):
+    def string_list(self, key: str) -> list[str]:
         if not self.has(key):
             return []
         value = self.values[key]
         if not isinstance(value, list):
             raise self.error(key, f"expected a list of strings, got {_describe(value)}")
-        return [self._scalar_to_string(item, f"{self.path_of(key)}[{index}]")
-                for index, item in enumerate(value)]
+        return [self._scalar_to_string(item, f"{self.path_of(key)}[{index}]") for index, item in enumerate(value)]
 
-    def string_map(self, key):
+    def string_map(self, key: str) -> dict[str, str]:
         section = self.section(key)
-        return {name: section.string(name) for name in section.keys()}
+        return {name: section.string(name) for name in section.names()}
 
-    def section(self, key):
+    def section(self, key: str) -> _Section:
         value = self.values.get(key)
         if value is None:
             return _Section(self.file, self.path_of(key), {}, self.environ)
@@ -334,7 +347,7 @@ class _Section:
                 raise self.error(key, f"keys must be strings, got {_describe(name)}")
         return _Section(self.file, self.path_of(key), value, self.environ)
 
-    def _scalar_to_string(self, value, key_path):
+    def _scalar_to_string(self, value: object, key_path: str) -> str:
         if isinstance(value, str):
             return self._resolve_environment(value, key_path)
         if isinstance(value, bool):
@@ -343,13 +356,14 @@ class _Section:
             return str(value)
         raise TrackingConfigError(self.file, key_path, f"expected a string, got {_describe(value)}")
 
-    def _resolve_environment(self, value, key_path):
-        def replace(match):
+    def _resolve_environment(self, value: str, key_path: str) -> str:
+        def replace(match: re.Match[str]) -> str:
             variable = match.group(1)
             replacement = self.environ.get(variable)
             if replacement is None:
-                raise TrackingConfigError(self.file, key_path, f"environment variable {variable} is not set "
-                                                               f"(referenced as ${{{variable}}})")
+                raise TrackingConfigError(
+                    self.file, key_path, f"environment variable {variable} is not set (referenced as ${{{variable}}})"
+                )
             return replacement
 
         return _ENV_REFERENCE.sub(replace, value)

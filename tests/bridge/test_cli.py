@@ -17,8 +17,7 @@ CONSOLE_SCRIPT = Path(sys.executable).parent / "mlpipelines"
 
 
 def run(command: list[str], **env: str) -> subprocess.CompletedProcess:
-    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120,
-                          env={**os.environ, **env})
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120, env={**os.environ, **env})
 
 
 @pytest.fixture(scope="module", params=["java-launcher", "console-script"])
@@ -30,7 +29,7 @@ def mlpipelines(request) -> list[str]:
 
 
 def test_check_config_lists_the_backends(mlpipelines):
-    result = run(mlpipelines + ["check-config", "examples/tracking.yaml"])
+    result = run([*mlpipelines, "check-config", "examples/tracking.yaml"])
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[0] == "examples/tracking.yaml: OK, 4 backends enabled"
     assert "  MLFLOW\n    experiment_name: digits\n    tracking_uri: sqlite:///mlflow.db\n" in result.stdout
@@ -40,10 +39,12 @@ def test_check_config_lists_the_backends(mlpipelines):
 def test_bad_input_exits_2_with_one_message(mlpipelines, tmp_path):
     config = tmp_path / "tracking.yaml"
     config.write_text("backends:\n  wandb: {}\n")
-    result = run(mlpipelines + ["check-config", str(config)])
+    result = run([*mlpipelines, "check-config", str(config)])
     assert result.returncode == 2
-    assert result.stderr == (f"mlpipelines: {config}: backends.wandb: 'wandb' is not a tracking backend; "
-                             "expected one of STDOUT, MLFLOW, CSV, TENSORBOARD\n")
+    assert result.stderr == (
+        f"mlpipelines: {config}: backends.wandb: 'wandb' is not a tracking backend; "
+        "expected one of STDOUT, MLFLOW, CSV, TENSORBOARD\n"
+    )
     assert result.stdout == ""
 
 
@@ -51,14 +52,16 @@ def test_both_front_doors_print_the_same(tmp_path):
     config = tmp_path / "tracking.yaml"
     config.write_text("backends:\n  mlflow:\n    clean_up: [DONE]\n")
     for args in (["check-config", "examples/tracking.yaml"], ["check-config", str(config)], ["nope"], []):
-        java = run([str(JAVA_LAUNCHER)] + args)
-        python = run([str(CONSOLE_SCRIPT)] + args)
+        java = run([str(JAVA_LAUNCHER), *args])
+        python = run([str(CONSOLE_SCRIPT), *args])
         assert (python.returncode, python.stdout, python.stderr) == (java.returncode, java.stdout, java.stderr), args
 
 
 @pytest.mark.parametrize("variable", ["MLPIPELINES_CLASSPATH", "MLPIPELINES_EXTRA_CLASSPATH"])
 def test_a_named_jar_that_does_not_exist_is_reported(tmp_path, variable):
-    result = run([str(CONSOLE_SCRIPT), "check-config", "examples/tracking.yaml"], **{variable: str(tmp_path / "missing.jar")})
+    result = run(
+        [str(CONSOLE_SCRIPT), "check-config", "examples/tracking.yaml"], **{variable: str(tmp_path / "missing.jar")}
+    )
     assert result.returncode == 2
     assert result.stderr == f"mlpipelines: ${variable} names files that do not exist: {tmp_path / 'missing.jar'}\n"
 
@@ -81,14 +84,17 @@ def test_java_config_errors_become_python_config_errors(tmp_path):
 
 
 def test_replay_rejects_a_missing_spool(mlpipelines, tmp_path):
-    result = run(mlpipelines + ["replay", str(tmp_path / "nowhere")])
+    result = run([*mlpipelines, "replay", str(tmp_path / "nowhere")])
     assert result.returncode == 2
-    assert result.stderr == (f"mlpipelines: {tmp_path / 'nowhere'}: no such file or directory; expected the spool "
-                             "directory named in the training script's closing message\n")
+    assert result.stderr == (
+        f"mlpipelines: {tmp_path / 'nowhere'}: no such file or directory; expected the spool "
+        "directory named in the training script's closing message\n"
+    )
 
 
 def test_replay_command_delivers_what_was_spooled_exactly_once(tmp_path):
     from mlflow import MlflowClient
+
     from mlflow_server import MlflowServer, free_port
     from mlpipelines.tracking import MLflowOptions, MLflowTracker, RetryPolicy
 
@@ -97,10 +103,13 @@ def test_replay_command_delivers_what_was_spooled_exactly_once(tmp_path):
     url = f"http://127.0.0.1:{server.port}"
     spool = tmp_path / "spool"
     # The server is not up yet: everything is retried briefly, then spooled.
-    tracker = MLflowTracker(MLflowOptions(mlflow_tracking_uri=url, mlflow_experiment_name="replayed"),
-                            spool_dir=spool, flush_interval_seconds=0.1,
-                            retry=RetryPolicy(attempts=1, first_backoff_seconds=0.1, max_backoff_seconds=0.1,
-                                              probe_seconds=60, timeout_seconds=2))
+    tracker = MLflowTracker(
+        MLflowOptions(mlflow_tracking_uri=url, mlflow_experiment_name="replayed", mlflow_spool_dir=str(spool)),
+        flush_interval_seconds=0.1,
+        retry=RetryPolicy(
+            attempts=1, first_backoff_seconds=0.1, max_backoff_seconds=0.1, probe_seconds=60, timeout_seconds=2
+        ),
+    )
     for step in range(20):
         tracker.log_metric("loss", 1.0 / (step + 1), step=step)
     tracker.close("FINISHED")

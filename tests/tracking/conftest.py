@@ -7,9 +7,8 @@ import pytest
 
 @pytest.fixture
 def in_tmp_dir(tmp_path, monkeypatch):
-    """Run the test inside ``tmp_path`` with the spool there too; return ``tmp_path``."""
+    """Run the test inside ``tmp_path`` (so the default ``--mlflow_spool_dir`` is there too); return ``tmp_path``."""
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("MLPIPELINES_SPOOL_DIR", str(tmp_path / "spool"))
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     return tmp_path
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import mlpipelines.tracking
 
-NEW_BACKEND = textwrap.dedent('''
+NEW_BACKEND = textwrap.dedent("""
     from .base import RunTracker, option, tracking_options
     from .registry import register_tracker
 
@@ -29,7 +29,7 @@ NEW_BACKEND = textwrap.dedent('''
 
 
     register_tracker("NOTES", NotesTracker)
-''')
+""")
 
 
 def test_a_module_dropped_into_the_package_registers_its_backend(tmp_path):
@@ -38,10 +38,18 @@ def test_a_module_dropped_into_the_package_registers_its_backend(tmp_path):
     shutil.copytree(package, copy, ignore=shutil.ignore_patterns("__pycache__"))
     (copy.parent / "__init__.py").write_text("")
     (copy / "notes.py").write_text(NEW_BACKEND)
-    probe = ("from mlpipelines.tracking import build_parser, registered_trackers\n"
-             "print(sorted(registered_trackers()))\n"
-             "print(build_parser().parse_args(['--notes_file', 'a b.txt']).notes_file)\n")
-    result = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True,
-                            timeout=60, env={"PYTHONPATH": str(tmp_path), "PATH": "/usr/bin:/bin"})
+    probe = (
+        "from mlpipelines.tracking import build_parser, registered_trackers\n"
+        "print(sorted(registered_trackers()))\n"
+        "print(build_parser().parse_args(['--notes_file', 'a b.txt']).notes_file)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PYTHONPATH": str(tmp_path), "PATH": "/usr/bin:/bin"},
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == ["['CSV', 'MLFLOW', 'NOTES', 'STDOUT', 'TENSORBOARD']", "a b.txt"]

@@ -11,8 +11,11 @@ BUILT_INS = ["STDOUT", "MLFLOW", "CSV", "TENSORBOARD"]
 
 def options_for(name, tmp_path):
     cls = registered_trackers()[name]
-    overrides = {"mlflow_tracking_uri": f"sqlite:///{tmp_path / 'mlflow.db'}",
-                 "csv_dir": str(tmp_path / "csv"), "tensorboard_log_dir": str(tmp_path / "tb")}
+    overrides = {
+        "mlflow_tracking_uri": f"sqlite:///{tmp_path / 'mlflow.db'}",
+        "csv_dir": str(tmp_path / "csv"),
+        "tensorboard_log_dir": str(tmp_path / "tb"),
+    }
     names = {f.name for f in dataclasses.fields(cls.options_class)}
     return cls, cls.options_class(**{k: v for k, v in overrides.items() if k in names})
 

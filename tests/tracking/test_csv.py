@@ -20,7 +20,7 @@ def read_rows(path):
 def test_metrics_params_tags_and_run_file(tmp_path):
     tracker = CsvTracker(CsvOptions(csv_dir=str(tmp_path)))
     tracker.log_metrics({"loss": 0.25, "lr": 1e-05}, step=0, timestamp=1000)
-    tracker.log_metric("odd, \"key\"", math.nan, step=1, timestamp=2000)
+    tracker.log_metric('odd, "key"', math.nan, step=1, timestamp=2000)
     tracker.log_metric("big", math.inf, step=2, timestamp=3000)
     tracker.log_metric("small", -math.inf, step=2, timestamp=3000)
     tracker.log_params({"lr": 1e-05, "optimizer": "adam"})
@@ -32,16 +32,21 @@ def test_metrics_params_tags_and_run_file(tmp_path):
     run_directory = tmp_path / "run_1"
     assert read_rows(run_directory / "metrics.csv") == [
         ["step", "timestamp", "key", "value"],
-        ["0", "1000", "loss", "0.25"], ["0", "1000", "lr", "1e-05"],
-        ["1", "2000", "odd, \"key\"", "nan"], ["2", "3000", "big", "inf"],
-        ["2", "3000", "small", "-inf"]]
+        ["0", "1000", "loss", "0.25"],
+        ["0", "1000", "lr", "1e-05"],
+        ["1", "2000", 'odd, "key"', "nan"],
+        ["2", "3000", "big", "inf"],
+        ["2", "3000", "small", "-inf"],
+    ]
     run = yaml.safe_load((run_directory / "run.yaml").read_text())
     assert run["status"] == "RUNNING" and run["name"] == "run_1"  # rows are there before close
     tracker.close("FAILED")
     assert yaml.safe_load((run_directory / "params.yaml").read_text()) == {
-        "lr": "1e-05", "optimizer": "adam", "epochs": "3"}
-    assert yaml.safe_load((run_directory / "tags.yaml").read_text(encoding="utf-8")) == {
-        "team": "vision ü"}
+        "lr": "1e-05",
+        "optimizer": "adam",
+        "epochs": "3",
+    }
+    assert yaml.safe_load((run_directory / "tags.yaml").read_text(encoding="utf-8")) == {"team": "vision ü"}
     assert (run_directory / "artifacts" / "models" / "best" / "model.txt").read_text() == "weights"
     run = yaml.safe_load((run_directory / "run.yaml").read_text())
     assert run["status"] == "FAILED" and run["end_time"] >= run["start_time"]
@@ -57,8 +62,7 @@ def test_params_merge_with_keys_written_by_the_other_half(tmp_path):
     tracker.log_params({"lr": 0.1})
     tracker.log_metric("loss", 2.0, step=3)
     tracker.close("FINISHED")
-    assert yaml.safe_load((run_directory / "params.yaml").read_text()) == {
-        "batch_size": "32", "lr": "0.1"}
+    assert yaml.safe_load((run_directory / "params.yaml").read_text()) == {"batch_size": "32", "lr": "0.1"}
     # The owner (Java) writes run.yaml; Python leaves it alone.
     assert yaml.safe_load((run_directory / "run.yaml").read_text())["status"] == "RUNNING"
     assert read_rows(run_directory / "metrics.csv")[1][::2] == ["3", "loss"]
@@ -66,8 +70,11 @@ def test_params_merge_with_keys_written_by_the_other_half(tmp_path):
 
 def test_given_run_name_must_exist(tmp_path, tracking_log):
     tracker = CsvTracker(CsvOptions(csv_dir=str(tmp_path), csv_run_name="run_9"))
-    with pytest.raises(TrackingError, match=r"--csv_run_name 'run_9': run directory .*run_9 does "
-                                            r"not exist; the run's owner creates it"):
+    with pytest.raises(
+        TrackingError,
+        match=r"--csv_run_name 'run_9': run directory .*run_9 does "
+        r"not exist; the run's owner creates it",
+    ):
         tracker.log_metric("loss", 1.0)
     with pytest.raises(TrackingError, match="is not a plain directory name"):
         CsvTracker(CsvOptions(csv_dir=str(tmp_path), csv_run_name="../x")).log_metric("loss", 1.0)
@@ -88,8 +95,7 @@ def test_concurrent_trackers_claim_distinct_runs(tmp_path):
         thread.start()
     for thread in threads:
         thread.join()
-    names = sorted((os.path.basename(t.run_directory) for t in trackers),
-                   key=lambda name: int(name[4:]))
+    names = sorted((os.path.basename(t.run_directory) for t in trackers), key=lambda name: int(name[4:]))
     assert names == [f"run_{n}" for n in range(4, 12)]
     for tracker in trackers:
         tracker.close()
@@ -99,8 +105,7 @@ def test_two_writers_share_one_metrics_file_without_torn_rows(tmp_path):
     run_directory = tmp_path / "shared"
     run_directory.mkdir()
     options = CsvOptions(csv_dir=str(tmp_path), csv_run_name="shared")
-    writers = [MultiBackendTracker(argparse.Namespace(tracking_backends="CSV", **vars_of(options)))
-               for _ in range(2)]
+    writers = [MultiBackendTracker(argparse.Namespace(tracking_backends="CSV", **vars_of(options))) for _ in range(2)]
 
     def log(tracker, key):
         for step in range(500):

@@ -31,8 +31,9 @@ def only_run(tracking_uri, experiment_name):
 
 def test_own_run_gets_every_value_params_tags_and_finished(mlflow_server, in_tmp_dir, capsys):
     experiment = unique("own")
-    args = argparse.Namespace(tracking_backends="MLFLOW", mlflow_tracking_uri=mlflow_server.url,
-                              mlflow_experiment_name=experiment)
+    args = argparse.Namespace(
+        tracking_backends="MLFLOW", mlflow_tracking_uri=mlflow_server.url, mlflow_experiment_name=experiment
+    )
     with MultiBackendTracker(args) as tracker:
         for step in range(1200):
             tracker.log_metrics({"loss": 1.0 / (step + 1), "acc": step / 1200}, step=step)
@@ -41,27 +42,27 @@ def test_own_run_gets_every_value_params_tags_and_finished(mlflow_server, in_tmp
         tracker.set_tags({"team": "vision", "note": "Größe 実験"})
     run = only_run(mlflow_server.url, experiment)
     assert run.info.status == "FINISHED" and run.info.end_time is not None
-    assert history(mlflow_server.url, run.info.run_id, "loss") == [
-        (step, 1.0 / (step + 1)) for step in range(1200)]
+    assert history(mlflow_server.url, run.info.run_id, "loss") == [(step, 1.0 / (step + 1)) for step in range(1200)]
     assert len(history(mlflow_server.url, run.info.run_id, "acc")) == 1200
     lr = mlflow.MlflowClient(mlflow_server.url).get_metric_history(run.info.run_id, "lr")
     assert [(m.step, m.value, m.timestamp) for m in lr] == [(7, 0.01, 1_700_000_000_000)]
     assert run.data.params == {"lr": "0.01", "optimizer": "adam"}
     assert run.data.tags["team"] == "vision" and run.data.tags["note"] == "Größe 実験"
     err = capsys.readouterr().err
-    assert (f"MLFLOW: sent 2405, retried 0, spooled 0, dropped 0; "
-            f"{mlflow_server.url}/#/experiments/{run.info.experiment_id}/runs/{run.info.run_id}"
-            ) in err
+    assert (
+        f"MLFLOW: sent 2405, retried 0, spooled 0, dropped 0; "
+        f"{mlflow_server.url}/#/experiments/{run.info.experiment_id}/runs/{run.info.run_id}"
+    ) in err
 
 
 def test_own_run_ends_failed_when_training_raises(mlflow_server, in_tmp_dir):
     experiment = unique("failed")
-    args = argparse.Namespace(tracking_backends="MLFLOW", mlflow_tracking_uri=mlflow_server.url,
-                              mlflow_experiment_name=experiment)
-    with pytest.raises(RuntimeError):
-        with MultiBackendTracker(args) as tracker:
-            tracker.log_metric("loss", 0.5, step=1)
-            raise RuntimeError("diverged")
+    args = argparse.Namespace(
+        tracking_backends="MLFLOW", mlflow_tracking_uri=mlflow_server.url, mlflow_experiment_name=experiment
+    )
+    with pytest.raises(RuntimeError), MultiBackendTracker(args) as tracker:
+        tracker.log_metric("loss", 0.5, step=1)
+        raise RuntimeError("diverged")
     run = only_run(mlflow_server.url, experiment)
     assert run.info.status == "FAILED"
     assert history(mlflow_server.url, run.info.run_id, "loss") == [(1, 0.5)]
@@ -78,8 +79,7 @@ def test_run_owned_by_the_java_side_is_never_ended(mlflow_server, in_tmp_dir):
     assert history(mlflow_server.url, run_id, "loss") == [(s, s * 0.5) for s in range(300)]
 
 
-def test_nan_kept_infinity_stored_as_max_double_with_one_warning_per_key(
-        mlflow_server, in_tmp_dir, tracking_log):
+def test_nan_kept_infinity_stored_as_max_double_with_one_warning_per_key(mlflow_server, in_tmp_dir, tracking_log):
     run_id = new_run(mlflow_server.url, unique("nonfinite"))
     tracker = MLflowTracker(java_owned(mlflow_server, run_id))
     tracker.log_metric("nan", math.nan, step=0)
@@ -102,14 +102,14 @@ def test_invalid_metric_key_is_repaired_with_a_warning(mlflow_server, in_tmp_dir
     tracker.close()
     assert history(mlflow_server.url, run_id, "loss_val") == [(1, 0.5)]
     assert history(mlflow_server.url, run_id, "val/loss") == [(1, 0.25)]
-    assert any("'loss@val' is not valid in MLflow; logged as 'loss_val'" in r.getMessage()
-               for r in tracking_log.records)
+    assert any(
+        "'loss@val' is not valid in MLflow; logged as 'loss_val'" in r.getMessage() for r in tracking_log.records
+    )
 
 
 def test_full_queue_applies_back_pressure_and_loses_nothing(mlflow_server, in_tmp_dir):
     run_id = new_run(mlflow_server.url, unique("pressure"))
-    tracker = MLflowTracker(java_owned(mlflow_server, run_id),
-                            max_queued=2000)
+    tracker = MLflowTracker(java_owned(mlflow_server, run_id), max_queued=2000)
     longest = 0
     for step in range(8000):
         tracker.log_metric("loss", float(step), step=step)
@@ -122,8 +122,7 @@ def test_full_queue_applies_back_pressure_and_loses_nothing(mlflow_server, in_tm
 
 def test_flush_delivers_before_returning(mlflow_server, in_tmp_dir):
     run_id = new_run(mlflow_server.url, unique("flush"))
-    tracker = MLflowTracker(java_owned(mlflow_server, run_id),
-                            flush_interval_seconds=600)
+    tracker = MLflowTracker(java_owned(mlflow_server, run_id), flush_interval_seconds=600)
     tracker.log_metrics({"a": 1.0, "b": 2.0}, step=3)
     tracker.flush()
     assert history(mlflow_server.url, run_id, "b") == [(3, 2.0)]
@@ -142,8 +141,7 @@ def test_artifact_is_uploaded_into_the_run(mlflow_server, in_tmp_dir):
 
 def test_local_sqlite_store_without_a_server(in_tmp_dir):
     uri = f"sqlite:///{in_tmp_dir / 'local.db'}"
-    args = argparse.Namespace(tracking_backends="mlflow", mlflow_tracking_uri=uri,
-                              mlflow_experiment_name="local")
+    args = argparse.Namespace(tracking_backends="mlflow", mlflow_tracking_uri=uri, mlflow_experiment_name="local")
     with MultiBackendTracker(args) as tracker:
         for step in range(50):
             tracker.log_metric("loss", step / 10, step=step)
@@ -154,14 +152,11 @@ def test_local_sqlite_store_without_a_server(in_tmp_dir):
     assert history(uri, run.info.run_id, "inf") == [(0, MAX_DOUBLE)]
 
 
-def test_rejected_request_is_spooled_at_once_without_retries(mlflow_server, in_tmp_dir,
-                                                             tracking_log):
-    tracker = MLflowTracker(MLflowOptions(mlflow_tracking_uri=mlflow_server.url,
-                                          mlflow_run_id="0" * 32))
+def test_rejected_request_is_spooled_at_once_without_retries(mlflow_server, in_tmp_dir, tracking_log):
+    tracker = MLflowTracker(MLflowOptions(mlflow_tracking_uri=mlflow_server.url, mlflow_run_id="0" * 32))
     tracker.log_metric("loss", 0.5, step=1)
     tracker.close()
     report = tracker.delivery_report()
     assert (report.sent, report.retried, report.spooled, report.dropped) == (0, 0, 1, 0)
-    assert any("HTTP 404" in r.getMessage() and "spooling to" in r.getMessage()
-               for r in tracking_log.records)
-    assert len(list((in_tmp_dir / "spool").glob("*.jsonl"))) == 1
+    assert any("HTTP 404" in r.getMessage() and "spooling to" in r.getMessage() for r in tracking_log.records)
+    assert len(list((in_tmp_dir / "mlflow-spool").glob("*.jsonl"))) == 1

@@ -11,17 +11,20 @@ from mlpipelines.tracking import MLflowOptions, MLflowTracker, RetryPolicy
 from mlpipelines.tracking.replay import main as replay
 from tracking_helpers import history, new_run
 
-FAST_RETRY = RetryPolicy(attempts=2, first_backoff_seconds=0.1, max_backoff_seconds=0.2,
-                         probe_seconds=0.5, timeout_seconds=5)
+FAST_RETRY = RetryPolicy(
+    attempts=2, first_backoff_seconds=0.1, max_backoff_seconds=0.2, probe_seconds=0.5, timeout_seconds=5
+)
 
 
 def tracker_for(uri, spool_dir, **options):
-    return MLflowTracker(MLflowOptions(mlflow_tracking_uri=uri, **options), spool_dir=spool_dir,
-                         retry=FAST_RETRY, flush_interval_seconds=0.2)
+    return MLflowTracker(
+        MLflowOptions(mlflow_tracking_uri=uri, mlflow_spool_dir=str(spool_dir), **options),
+        retry=FAST_RETRY,
+        flush_interval_seconds=0.2,
+    )
 
 
-def test_server_stopped_mid_run_then_replay_delivers_every_metric_exactly_once(
-        tmp_path, tracking_log, capsys):
+def test_server_stopped_mid_run_then_replay_delivers_every_metric_exactly_once(tmp_path, tracking_log, capsys):
     spool = tmp_path / "spool"
     server = MlflowServer(tmp_path / "server").start()
     try:
@@ -52,10 +55,10 @@ def test_server_stopped_mid_run_then_replay_delivers_every_metric_exactly_once(
         assert (report.sent, report.spooled, report.dropped) == (100, 100, 0)
         assert report.retried >= 1
         assert python_owned.delivery_report().spooled == 31 and python_owned.run_id is None
-        assert any("failed" in r.getMessage() and "spooling to" in r.getMessage()
-                   for r in tracking_log.records)
-        assert history(uri, java_run, "loss") == [(s, float(s)) for s in range(50)] + \
-            [(s, float(s)) for s in range(150, 200)]
+        assert any("failed" in r.getMessage() and "spooling to" in r.getMessage() for r in tracking_log.records)
+        assert history(uri, java_run, "loss") == [(s, float(s)) for s in range(50)] + [
+            (s, float(s)) for s in range(150, 200)
+        ]
 
         capsys.readouterr()
         assert replay([str(spool)]) == 0
@@ -94,8 +97,10 @@ def test_replay_while_the_server_is_still_down_exits_1_and_marks_nothing(tmp_pat
     [spool_file] = spool.glob("*.jsonl")
     lines = [json.loads(line) for line in spool_file.read_text().splitlines()]
     assert lines[0]["run_id"] == "0123456789abcdef" and lines[0]["tracking_uri"] == uri
-    assert lines[1]["metrics"] == [["loss", 0.5, lines[1]["metrics"][0][2], 1],
-                                   ["acc", 0.25, lines[1]["metrics"][0][2], 1]]
+    assert lines[1]["metrics"] == [
+        ["loss", 0.5, lines[1]["metrics"][0][2], 1],
+        ["acc", 0.25, lines[1]["metrics"][0][2], 1],
+    ]
     assert replay([str(spool)]) == 1
     assert "failed" in capsys.readouterr().err
     assert not spool_file.with_name(spool_file.name + ".progress").exists()

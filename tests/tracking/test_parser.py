@@ -5,7 +5,7 @@ import subprocess
 
 import pytest
 
-from mlpipelines.tracking import build_parser, registered_trackers
+from mlpipelines.tracking import build_parser, parse_backend_names, registered_trackers
 from tracking_helpers import PYTHON, subprocess_env
 
 PRINT_ARGS = """
@@ -17,14 +17,19 @@ print(json.dumps(vars(args), ensure_ascii=False))
 
 
 def run_parser(*argv):
-    return subprocess.run([PYTHON, "-c", PRINT_ARGS, *argv], capture_output=True, text=True,
-                          encoding="utf-8", env=subprocess_env(PYTHONIOENCODING="utf-8"))
+    return subprocess.run(
+        [PYTHON, "-c", PRINT_ARGS, *argv],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=subprocess_env(PYTHONIOENCODING="utf-8"),
+    )
 
 
 def test_values_arrive_byte_for_byte_through_argv():
     tricky = {
         "stdout_experiment_name": "digits with spaces \"double\" and 'single' quotes",
-        "mlflow_experiment_name": "Größe – 実験 😀",
+        "mlflow_experiment_name": "Größe – 実験 😀",  # noqa: RUF001 (the en dash is the point: non-ASCII via argv)
         "csv_dir": "/tmp/a dir/with\nnewline and $HOME `x`",
         "tensorboard_log_dir": "",
     }
@@ -53,6 +58,7 @@ def test_every_backend_option_has_a_default():
     assert args.mlflow_tracking_uri == "sqlite:///mlflow.db"
     assert args.mlflow_run_id is None and args.mlflow_experiment_id is None
     assert args.mlflow_experiment_name == "default"
+    assert args.mlflow_spool_dir == "mlflow-spool"
     assert (args.csv_dir, args.csv_run_name) == ("runs/csv", None)
     assert (args.tensorboard_log_dir, args.tensorboard_run_name) == ("runs/tb", None)
 
@@ -87,10 +93,24 @@ def test_unknown_backend_exits_2_listing_the_registered_ones():
     assert "registered backends: CSV, MLFLOW, STDOUT, TENSORBOARD" in result.stderr
 
 
-def test_empty_backend_list_exits_2():
-    with pytest.raises(SystemExit) as exit_info:
-        build_parser().parse_args(["--tracking_backends", " , "])
-    assert exit_info.value.code == 2
+@pytest.mark.parametrize("argv", [["--tracking_backends="], ["--tracking_backends", " , "]])
+def test_empty_backend_list_turns_tracking_off(argv):
+    assert build_parser().parse_args(argv).tracking_backends == ()
+
+
+@pytest.mark.parametrize(
+    ("names", "expected"),
+    [
+        (None, ("STDOUT",)),
+        ("", ()),
+        ((), ()),
+        ([], ()),
+        ("csv, Mlflow ,csv", ("CSV", "MLFLOW")),
+        (("stdout", "CSV", "Stdout"), ("STDOUT", "CSV")),
+    ],
+)
+def test_parse_backend_names_takes_strings_and_sequences(names, expected):
+    assert parse_backend_names(names) == expected
 
 
 def test_option_names_follow_the_contract():

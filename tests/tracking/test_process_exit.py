@@ -10,7 +10,7 @@ import pytest
 
 from tracking_helpers import PYTHON, history, subprocess_env
 
-LOGGING_SCRIPT = textwrap.dedent('''
+LOGGING_SCRIPT = textwrap.dedent("""
     import signal, sys, time
     from mlpipelines.tracking import MultiBackendTracker, build_parser
 
@@ -30,15 +30,32 @@ LOGGING_SCRIPT = textwrap.dedent('''
         time.sleep(120)
     elif ending == "raise":
         raise RuntimeError("training diverged")
-    ''')
+    """)
 
 
 def start(server_url, experiment, ending, work_dir, *extra):
     return subprocess.Popen(
-        [PYTHON, "-c", LOGGING_SCRIPT, *extra, "--tracking_backends", "MLFLOW",
-         "--mlflow_tracking_uri", server_url, "--mlflow_experiment_name", experiment, ending],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=work_dir,
-        env=subprocess_env(MLPIPELINES_SPOOL_DIR=str(work_dir / "spool")))
+        [
+            PYTHON,
+            "-c",
+            LOGGING_SCRIPT,
+            *extra,
+            "--tracking_backends",
+            "MLFLOW",
+            "--mlflow_tracking_uri",
+            server_url,
+            "--mlflow_experiment_name",
+            experiment,
+            "--mlflow_spool_dir",
+            str(work_dir / "spool"),
+            ending,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=work_dir,
+        env=subprocess_env(),
+    )
 
 
 def the_run(server_url, experiment):
@@ -48,12 +65,16 @@ def the_run(server_url, experiment):
     return runs[0]
 
 
-@pytest.mark.parametrize("extra, expected_code, expected_output", [
-    ((), -signal.SIGTERM, ""),
-    (("--user-handler",), 143, "user handler ran"),
-])
+@pytest.mark.parametrize(
+    "extra, expected_code, expected_output",
+    [
+        ((), -signal.SIGTERM, ""),
+        (("--user-handler",), 143, "user handler ran"),
+    ],
+)
 def test_sigterm_delivers_buffered_metrics_then_runs_the_previous_handler(
-        mlflow_server, tmp_path, extra, expected_code, expected_output):
+    mlflow_server, tmp_path, extra, expected_code, expected_output
+):
     experiment = f"sigterm-{uuid.uuid4().hex[:8]}"
     process = start(mlflow_server.url, experiment, "wait", tmp_path, *extra)
     try:
@@ -68,16 +89,14 @@ def test_sigterm_delivers_buffered_metrics_then_runs_the_previous_handler(
     assert "MLFLOW: sent 3000, retried 0, spooled 0, dropped 0" in err
     run = the_run(mlflow_server.url, experiment)
     assert run.info.status == "KILLED"
-    assert history(mlflow_server.url, run.info.run_id, "loss") == [
-        (s, s * 0.5) for s in range(3000)]
+    assert history(mlflow_server.url, run.info.run_id, "loss") == [(s, s * 0.5) for s in range(3000)]
 
 
 @pytest.mark.parametrize("ending, code, status", [("exit", 0, "FINISHED"), ("raise", 1, "FAILED")])
-def test_interpreter_exit_without_close_delivers_and_ends_the_run(
-        mlflow_server, tmp_path, ending, code, status):
+def test_interpreter_exit_without_close_delivers_and_ends_the_run(mlflow_server, tmp_path, ending, code, status):
     experiment = f"exit-{uuid.uuid4().hex[:8]}"
     process = start(mlflow_server.url, experiment, ending, tmp_path)
-    out, err = process.communicate(timeout=180)
+    _, err = process.communicate(timeout=180)
     assert process.returncode == code, err
     run = the_run(mlflow_server.url, experiment)
     assert run.info.status == status

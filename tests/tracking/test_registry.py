@@ -7,9 +7,18 @@ import textwrap
 
 import pytest
 
-from mlpipelines.tracking import (MultiBackendTracker, RunTracker, TrackingError, build_parser,
-                                  option, register_tracker, registered_trackers, tracker_class,
-                                  tracking_options, unregister_tracker)
+from mlpipelines.tracking import (
+    MultiBackendTracker,
+    RunTracker,
+    TrackingError,
+    build_parser,
+    option,
+    register_tracker,
+    registered_trackers,
+    tracker_class,
+    tracking_options,
+    unregister_tracker,
+)
 from tracking_helpers import PYTHON, subprocess_env
 
 
@@ -51,22 +60,30 @@ def test_third_party_backend_registered_with_register_tracker(jsonl_backend, in_
         tracker.log_metrics({"loss": 0.5, "acc": 0.75}, step=3)
         tracker.log_metric("loss", 0.25, step=4)
     rows = [json.loads(line) for line in out.read_text().splitlines()]
-    assert rows == [{"key": "loss", "value": 0.5, "step": 3},
-                    {"key": "acc", "value": 0.75, "step": 3},
-                    {"key": "loss", "value": 0.25, "step": 4}]
+    assert rows == [
+        {"key": "loss", "value": 0.5, "step": 3},
+        {"key": "acc", "value": 0.75, "step": 3},
+        {"key": "loss", "value": 0.25, "step": 4},
+    ]
 
 
 def test_unknown_backend_lists_the_registered_names():
-    with pytest.raises(TrackingError, match=r"unknown tracking backend 'NOPE'; registered "
-                                            r"backends: CSV, MLFLOW, STDOUT, TENSORBOARD"):
+    with pytest.raises(
+        TrackingError,
+        match=r"unknown tracking backend 'NOPE'; registered "
+        r"backends: CSV, MLFLOW, STDOUT, TENSORBOARD",
+    ):
         MultiBackendTracker(argparse.Namespace(tracking_backends="STDOUT,NOPE"))
 
 
-@pytest.mark.parametrize("name, declare, message", [
-    ("jsonl", lambda: JsonLinesTracker, "name 'jsonl' is invalid"),
-    ("OTHER", lambda: JsonLinesTracker, "option 'jsonl_path' must match .* start with 'other_'"),
-    ("JSONL", lambda: dict, "is not a RunTracker subclass"),
-])
+@pytest.mark.parametrize(
+    "name, declare, message",
+    [
+        ("jsonl", lambda: JsonLinesTracker, "name 'jsonl' is invalid"),
+        ("OTHER", lambda: JsonLinesTracker, "option 'jsonl_path' must match .* start with 'other_'"),
+        ("JSONL", lambda: dict, "is not a RunTracker subclass"),
+    ],
+)
 def test_bad_registrations_are_refused(name, declare, message):
     before = registered_trackers()
     with pytest.raises(TrackingError, match=message):
@@ -96,8 +113,7 @@ def test_plain_dataclass_options_are_refused():
     class PlainTracker(JsonLinesTracker):
         options_class = Plain
 
-    with pytest.raises(TrackingError, match="not declared as --plain_dir; build Plain with "
-                                            "@tracking_options"):
+    with pytest.raises(TrackingError, match="not declared as --plain_dir; build Plain with @tracking_options"):
         register_tracker("PLAIN", PlainTracker)
 
 
@@ -105,11 +121,11 @@ def test_a_name_cannot_be_taken_twice(jsonl_backend):
     class Other(JsonLinesTracker):
         pass
 
-    with pytest.raises(TrackingError, match="JSONL is already registered as .*JsonLinesTracker"):
+    with pytest.raises(TrackingError, match=r"JSONL is already registered as .*JsonLinesTracker"):
         register_tracker("JSONL", Other)
 
 
-ACME_MODULE = textwrap.dedent('''
+ACME_MODULE = textwrap.dedent("""
     from mlpipelines.tracking import RunTracker, option, tracking_options
 
     @tracking_options
@@ -126,15 +142,15 @@ ACME_MODULE = textwrap.dedent('''
             with open(self.file, "a") as out:
                 for key, value in metrics.items():
                     out.write(f"{step} {key} {value}\\n")
-    ''')
+    """)
 
-USE_ACME = textwrap.dedent('''
+USE_ACME = textwrap.dedent("""
     import sys
     from mlpipelines.tracking import MultiBackendTracker, build_parser
     args = build_parser().parse_args(sys.argv[1:])
     with MultiBackendTracker(args) as tracker:
         tracker.log_metric("loss", 0.5, step=1)
-    ''')
+    """)
 
 
 def install_distribution(site, entry_points):
@@ -142,8 +158,7 @@ def install_distribution(site, entry_points):
     (site / "acme_tracking.py").write_text(ACME_MODULE)
     dist_info = site / "acme_tracking-1.0.dist-info"
     dist_info.mkdir(parents=True)
-    (dist_info / "METADATA").write_text(
-        "Metadata-Version: 2.1\nName: acme-tracking\nVersion: 1.0\n")
+    (dist_info / "METADATA").write_text("Metadata-Version: 2.1\nName: acme-tracking\nVersion: 1.0\n")
     (dist_info / "entry_points.txt").write_text("[mlpipelines.trackers]\n" + entry_points)
 
 
@@ -152,8 +167,12 @@ def test_entry_point_backend_needs_no_edit(tmp_path):
     out = tmp_path / "acme.txt"
     env = subprocess_env()
     env["PYTHONPATH"] += ":" + str(tmp_path / "site")
-    result = subprocess.run([PYTHON, "-c", USE_ACME, "--tracking_backends", "acme",
-                             "--acme_file", str(out)], capture_output=True, text=True, env=env)
+    result = subprocess.run(
+        [PYTHON, "-c", USE_ACME, "--tracking_backends", "acme", "--acme_file", str(out)],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert result.returncode == 0, result.stderr
     assert out.read_text() == "1 loss 0.5\n"
 
@@ -162,8 +181,9 @@ def test_broken_entry_point_is_reported_and_named_when_requested(tmp_path):
     install_distribution(tmp_path / "site", "BROKEN = acme_tracking:DoesNotExist\n")
     env = subprocess_env()
     env["PYTHONPATH"] += ":" + str(tmp_path / "site")
-    result = subprocess.run([PYTHON, "-c", USE_ACME, "--tracking_backends", "BROKEN"],
-                            capture_output=True, text=True, env=env)
+    result = subprocess.run(
+        [PYTHON, "-c", USE_ACME, "--tracking_backends", "BROKEN"], capture_output=True, text=True, env=env
+    )
     assert result.returncode == 2
     err = result.stderr
     assert "entry point BROKEN = acme_tracking:DoesNotExist could not be registered" in err

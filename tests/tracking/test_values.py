@@ -24,18 +24,29 @@ def test_numpy_scalars_and_ints_are_accepted(tmp_path):
         tracker.log_metric("f32", np.float32(0.5), step=np.int64(2))
         tracker.log_metric("i64", np.int64(7), step=3)
         tracker.log_metric("zero_d", np.array(1.25))
-        tracker.log_metrics({"int": 4, "f64": np.float64(1e-05)}, step=5,
-                            timestamp=1_700_000_000_000)
+        tracker.log_metrics({"int": 4, "f64": np.float64(1e-05)}, step=5, timestamp=1_700_000_000_000)
     values = [(row["key"], row["value"], row["step"]) for row in rows(tmp_path)]
-    assert values == [("f32", "0.5", "2"), ("i64", "7.0", "3"), ("zero_d", "1.25", "0"),
-                      ("int", "4.0", "5"), ("f64", "1e-05", "5")]
+    assert values == [
+        ("f32", "0.5", "2"),
+        ("i64", "7.0", "3"),
+        ("zero_d", "1.25", "0"),
+        ("int", "4.0", "5"),
+        ("f64", "1e-05", "5"),
+    ]
     assert rows(tmp_path)[-1]["timestamp"] == "1700000000000"
 
 
-@pytest.mark.parametrize("value, shown", [
-    ("0.3", r"'0\.3' \(str\)"), (None, r"None \(NoneType\)"), (True, r"True \(bool\)"),
-    ([1.0], r"\[1.0\] \(list\)"), (np.array([1.0, 2.0]), r"array.* \(ndarray\)"),
-    (1 + 2j, r"\(1\+2j\) \(complex\)")])
+@pytest.mark.parametrize(
+    "value, shown",
+    [
+        ("0.3", r"'0\.3' \(str\)"),
+        (None, r"None \(NoneType\)"),
+        (True, r"True \(bool\)"),
+        ([1.0], r"\[1.0\] \(list\)"),
+        (np.array([1.0, 2.0]), r"array.* \(ndarray\)"),
+        (1 + 2j, r"\(1\+2j\) \(complex\)"),
+    ],
+)
 def test_non_numeric_value_is_a_value_error_naming_the_key(tmp_path, value, shown):
     with csv_tracker(tmp_path) as tracker:
         with pytest.raises(ValueError, match=rf"metric 'val/loss': value {shown}.*is not a number"):
@@ -46,10 +57,17 @@ def test_non_numeric_value_is_a_value_error_naming_the_key(tmp_path, value, show
     assert [row["key"] for row in rows(tmp_path)] == ["ok"]  # nothing of the bad calls written
 
 
-@pytest.mark.parametrize("step, problem", [
-    (-1, "step -1 is negative"), (1.5, r"step 1.5 \(float\) is not an integer"),
-    (2.0, r"step 2.0 \(float\) is not an integer"), ("3", r"step '3' \(str\) is not an integer"),
-    (True, "step True"), (np.int32(-4), "step -4 is negative")])
+@pytest.mark.parametrize(
+    "step, problem",
+    [
+        (-1, "step -1 is negative"),
+        (1.5, r"step 1.5 \(float\) is not an integer"),
+        (2.0, r"step 2.0 \(float\) is not an integer"),
+        ("3", r"step '3' \(str\) is not an integer"),
+        (True, "step True"),
+        (np.int32(-4), "step -4 is negative"),
+    ],
+)
 def test_bad_step_is_a_value_error_naming_the_key(tmp_path, step, problem):
     with csv_tracker(tmp_path) as tracker:
         with pytest.raises(ValueError, match=f"metric 'loss': {problem}"):
@@ -82,11 +100,12 @@ def test_bad_params_and_status_are_value_errors(tmp_path):
         tracker.log_params(["lr", 0.1])
     with pytest.raises(ValueError, match="tag key '' is not a non-empty string"):
         tracker.set_tags({"": "x"})
-    with pytest.raises(ValueError, match="artifact_path '../up' escapes"):
+    with pytest.raises(ValueError, match=r"artifact_path '\.\./up' escapes"):
         tracker.log_artifact(__file__, artifact_path="../up")
     with pytest.raises(ValueError, match="does not exist"):
         tracker.log_artifact(tmp_path / "missing.txt")
-    with pytest.raises(ValueError, match="run status 'DONE' cannot end a run; expected one of "
-                                         "FINISHED, FAILED, KILLED"):
+    with pytest.raises(
+        ValueError, match="run status 'DONE' cannot end a run; expected one of FINISHED, FAILED, KILLED"
+    ):
         tracker.close("DONE")
     tracker.close()

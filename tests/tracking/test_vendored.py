@@ -9,7 +9,7 @@ import yaml
 
 from tracking_helpers import PYTHON, PYTHON_SOURCE
 
-VENDORED_SCRIPT = textwrap.dedent('''
+VENDORED_SCRIPT = textwrap.dedent("""
     import sys
     from mlpipelines.tracking import MultiBackendTracker, TrackingError, build_parser
 
@@ -26,13 +26,16 @@ VENDORED_SCRIPT = textwrap.dedent('''
             MultiBackendTracker(build_parser().parse_args(["--tracking_backends", backend]))
         except TrackingError as error:
             print(error)
-    ''')
+    """)
 
 
 def test_vendored_copy_runs_stdout_and_csv_without_optional_libraries(tmp_path):
     vendor = tmp_path / "generated"
-    shutil.copytree(PYTHON_SOURCE / "mlpipelines" / "tracking", vendor / "mlpipelines" / "tracking",
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        PYTHON_SOURCE / "mlpipelines" / "tracking",
+        vendor / "mlpipelines" / "tracking",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
     (vendor / "mlpipelines" / "__init__.py").write_text("")
     # Only the two required libraries; no site-packages (python -S), so mlflow etc. are absent.
     libraries = tmp_path / "libraries"
@@ -41,13 +44,16 @@ def test_vendored_copy_runs_stdout_and_csv_without_optional_libraries(tmp_path):
     shutil.copytree(shutil.os.path.dirname(yaml.__file__), libraries / "yaml")
     result = subprocess.run(
         [PYTHON, "-S", "-c", VENDORED_SCRIPT, str(tmp_path / "csv")],
-        capture_output=True, text=True,
-        env={"PYTHONPATH": f"{vendor}:{libraries}", "PATH": "/usr/bin:/bin"}, cwd=vendor)
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": f"{vendor}:{libraries}", "PATH": "/usr/bin:/bin"},
+        cwd=vendor,
+    )
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == "imported: [] []"
     assert "[default] step 1: loss=0.5" in lines
     assert "the MLFLOW backend needs mlflow: pip install 'mlflow>=2.12'" in lines
-    assert "the TENSORBOARD backend needs tensorboardX: pip install 'tensorboardX>=2.6'" in lines
+    assert "the TENSORBOARD backend needs tensorboardX: pip install 'tensorboardX>=2.6' 'crc32c>=2.3'" in lines
     rows = (tmp_path / "csv" / "run_1" / "metrics.csv").read_text().splitlines()
     assert rows[1].endswith(",loss,0.5")

@@ -29,6 +29,5 @@ def new_run(tracking_uri, experiment_name):
     """Create a run the way the Java side does (the test owns it); return its id."""
     client = mlflow.MlflowClient(tracking_uri)
     experiment = client.get_experiment_by_name(experiment_name)
-    experiment_id = (experiment.experiment_id if experiment
-                     else client.create_experiment(experiment_name))
+    experiment_id = experiment.experiment_id if experiment else client.create_experiment(experiment_name)
     return client.create_run(experiment_id).info.run_id

@@ -15,19 +15,18 @@ Example::
 """
 
 from .base import ConfigKey, DeliveryReport, RunTracker, option, tracking_options
-from .errors import TrackingError
-from .multi import MultiBackendTracker
-from .parser import build_parser
-from .registry import (ENTRY_POINT_GROUP, register_tracker, registered_trackers, tracker_class,
-                       unregister_tracker)
 from .csv import CsvOptions, CsvTracker
-from .mlflow import MLflowOptions, MLflowTracker, RetryPolicy
+from .errors import TrackingError
+from .mlflow import MLflowOptions, MLflowTracker
+from .mlflow_delivery import RetryPolicy
+from .multi import MultiBackendTracker
+from .parser import build_parser, parse_backend_names
+from .registry import ENTRY_POINT_GROUP, register_tracker, registered_trackers, tracker_class, unregister_tracker
 from .stdout import StdOutOptions, StdOutTracker
 from .tensorboard import TensorBoardOptions, TensorBoardTracker
 
 
-
-def _import_built_in_backends():
+def _import_built_in_backends() -> None:
     # Each backend module registers itself on import. Importing every module of this package
     # makes a new built-in backend one new module, with no list here to edit.
     import importlib
@@ -40,9 +39,27 @@ def _import_built_in_backends():
 _import_built_in_backends()
 
 __all__ = [
-    "build_parser", "MultiBackendTracker", "RunTracker", "TrackingError", "DeliveryReport", "ConfigKey",
-    "register_tracker", "unregister_tracker", "registered_trackers", "tracker_class",
-    "ENTRY_POINT_GROUP", "option", "tracking_options",
-    "StdOutTracker", "StdOutOptions", "MLflowTracker", "MLflowOptions", "RetryPolicy",
-    "CsvTracker", "CsvOptions", "TensorBoardTracker", "TensorBoardOptions",
+    "ENTRY_POINT_GROUP",
+    "ConfigKey",
+    "CsvOptions",
+    "CsvTracker",
+    "DeliveryReport",
+    "MLflowOptions",
+    "MLflowTracker",
+    "MultiBackendTracker",
+    "RetryPolicy",
+    "RunTracker",
+    "StdOutOptions",
+    "StdOutTracker",
+    "TensorBoardOptions",
+    "TensorBoardTracker",
+    "TrackingError",
+    "build_parser",
+    "option",
+    "parse_backend_names",
+    "register_tracker",
+    "registered_trackers",
+    "tracker_class",
+    "tracking_options",
+    "unregister_tracker",
 ]

@@ -2,7 +2,10 @@
 
 A backend subclasses ``RunTracker``, declares its command-line options as a
 ``@tracking_options`` dataclass in ``options_class`` and implements one method,
-``write_metrics``. Everything else has a harmless default. The public verbs
+``write_metrics``. Everything else has a harmless default. A backend written as
+the MontiCore guide describes (it implements ``log_metric`` and its constructor
+takes the namespace of all command-line arguments) is accepted too, see
+``RunTracker``. The public verbs
 (``log_metric``, ``log_metrics``, ``log_params``, ``set_tags``,
 ``log_artifact``) validate their input once and then call the ``write_*`` hooks
 with clean values, so a backend never sees a bad value.
@@ -18,19 +21,31 @@ Metric policy, the same for every backend:
 * timestamp: milliseconds since the epoch; ``None`` means now.
 """
 
+from __future__ import annotations
+
 import dataclasses
+import inspect
+import math
 import numbers
 import os
 import posixpath
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import MISSING, dataclass, field
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar, cast
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+_OptionsT = TypeVar("_OptionsT", bound=type)
 
 RUN_STATUSES = ("RUNNING", "SCHEDULED", "FINISHED", "FAILED", "KILLED")
 END_STATUSES = ("FINISHED", "FAILED", "KILLED")
 
 
-def option(help, default=MISSING, default_factory=MISSING):
+def option(help: str, default: Any = MISSING, default_factory: Any = MISSING) -> Any:
     """Declare one command-line option of a backend (a dataclass field with help text).
 
     Args:
@@ -42,7 +57,7 @@ def option(help, default=MISSING, default_factory=MISSING):
     return field(default=default, default_factory=default_factory, metadata={"help": help})
 
 
-def tracking_options(cls):
+def tracking_options(cls: _OptionsT) -> _OptionsT:
     """Turn ``cls`` into a frozen dataclass of backend options named exactly like their flags.
 
     argparse-dataclass spells a field ``csv_dir`` as ``--csv-dir`` unless the field's
@@ -57,16 +72,22 @@ def tracking_options(cls):
         class CsvOptions:
             csv_dir: str = option("directory of CSV runs", default="runs/csv")
     """
-    for name in cls.__dict__.get("__annotations__", {}):
+    for name in inspect.get_annotations(cls):
         declared = cls.__dict__.get(name, MISSING)
         if isinstance(declared, dataclasses.Field):
             metadata = {**declared.metadata, "args": [f"--{name}"]}
-            setattr(cls, name, field(default=declared.default,
-                                     default_factory=declared.default_factory,
-                                     metadata=metadata))
+            setattr(
+                cls,
+                name,
+                field(
+                    default=declared.default,
+                    default_factory=declared.default_factory,
+                    metadata=metadata,
+                ),
+            )
         else:
             setattr(cls, name, field(default=declared, metadata={"args": [f"--{name}"]}))
-    return dataclass(frozen=True)(cls)
+    return cast(_OptionsT, dataclass(frozen=True)(cls))
 
 
 @dataclass
@@ -90,12 +111,12 @@ class DeliveryReport:
     note: str = ""
 
 
-def now_millis():
+def now_millis() -> int:
     """The current time in milliseconds since the epoch."""
     return time.time_ns() // 1_000_000
 
 
-def metric_value(key, value):
+def metric_value(key: str, value: object) -> float:
     """Return ``value`` as a float, or raise ValueError naming ``key``.
 
     Raises:
@@ -103,9 +124,9 @@ def metric_value(key, value):
     """
     value_type = type(value)
     if value_type is float:
-        return value
+        return cast(float, value)
     if value_type is int:
-        return float(value)
+        return float(cast(int, value))
     if isinstance(value, numbers.Real) and not isinstance(value, bool):
         return float(value)
     item = getattr(value, "item", None)
@@ -116,56 +137,58 @@ def metric_value(key, value):
             scalar = None
         if isinstance(scalar, numbers.Real) and not isinstance(scalar, bool):
             return float(scalar)
-    raise ValueError(f"metric {key!r}: value {value!r} ({value_type.__name__}) is not a number; "
-                     f"expected an int, a float or a numpy scalar")
+    raise ValueError(
+        f"metric {key!r}: value {value!r} ({value_type.__name__}) is not a number; "
+        f"expected an int, a float or a numpy scalar"
+    )
 
 
-def metric_step(key, step):
+def metric_step(key: str, step: object) -> int:
     """Return ``step`` as a non-negative int (``None`` -> 0), or raise ValueError naming ``key``."""
     if step is None:
         return 0
     if type(step) is not int:
         if isinstance(step, bool) or not isinstance(step, numbers.Integral):
-            raise ValueError(f"metric {key!r}: step {step!r} ({type(step).__name__}) is not an "
-                             f"integer; expected a non-negative integer")
-        step = int(step)
+            raise ValueError(
+                f"metric {key!r}: step {step!r} ({type(step).__name__}) is not an "
+                f"integer; expected a non-negative integer"
+            )
+        return metric_step(key, int(step))
     if step < 0:
-        raise ValueError(f"metric {key!r}: step {step} is negative; "
-                         f"expected a non-negative integer")
+        raise ValueError(f"metric {key!r}: step {step} is negative; expected a non-negative integer")
     return step
 
 
-def metric_timestamp(key, timestamp):
+def metric_timestamp(key: str, timestamp: object) -> int:
     """Return ``timestamp`` in ms as an int (``None`` -> now); ValueError names ``key``."""
     if timestamp is None:
         return time.time_ns() // 1_000_000
     if type(timestamp) is not int:
         if isinstance(timestamp, bool) or not isinstance(timestamp, numbers.Real):
-            raise ValueError(f"metric {key!r}: timestamp {timestamp!r} is not a number; "
-                             f"expected milliseconds since the epoch")
-        timestamp = int(timestamp)
+            raise ValueError(
+                f"metric {key!r}: timestamp {timestamp!r} is not a number; expected milliseconds since the epoch"
+            )
+        return metric_timestamp(key, math.trunc(timestamp))
     if timestamp < 0:
-        raise ValueError(f"metric {key!r}: timestamp {timestamp} is negative; "
-                         f"expected milliseconds since the epoch")
+        raise ValueError(f"metric {key!r}: timestamp {timestamp} is negative; expected milliseconds since the epoch")
     return timestamp
 
 
-def metric_key(key):
+def metric_key(key: object) -> str:
     """Return ``key`` if it is a non-empty string, else raise ValueError."""
     if type(key) is not str or not key:
         raise ValueError(f"metric key {key!r} is not a non-empty string")
     return key
 
 
-def string_mapping(kind, mapping):
+def string_mapping(kind: str, mapping: object) -> dict[str, str]:
     """Return ``mapping`` as a dict of str -> str (values through ``str``).
 
     Raises:
         ValueError: ``mapping`` is not a mapping, or a key is not a non-empty string.
     """
     if not hasattr(mapping, "items"):
-        raise ValueError(f"{kind} must be a mapping of names to values, "
-                         f"not {type(mapping).__name__}")
+        raise ValueError(f"{kind} must be a mapping of names to values, not {type(mapping).__name__}")
     result = {}
     for key, value in mapping.items():
         if type(key) is not str or not key:
@@ -174,12 +197,11 @@ def string_mapping(kind, mapping):
     return result
 
 
-def end_status(status):
+def end_status(status: object) -> str:
     """Return ``status`` upper-cased if it ends a run, else raise ValueError listing the choices."""
     normalized = str(status).upper()
     if normalized not in END_STATUSES:
-        raise ValueError(f"run status {status!r} cannot end a run; expected one of "
-                         f"{', '.join(END_STATUSES)}")
+        raise ValueError(f"run status {status!r} cannot end a run; expected one of {', '.join(END_STATUSES)}")
     return normalized
 
 
@@ -198,7 +220,7 @@ class ConfigKey:
         config_keys = {"dir": ConfigKey("csv_dir", "path")}
     """
 
-    option: str = None
+    option: str | None = None
     kind: str = "text"
 
 
@@ -211,16 +233,74 @@ class RunTracker(ABC):
     something to do. Constructors must not touch the outside world (no files, no
     connections): that happens on first use.
 
+    The MontiCore guide's route works as well: a subclass that overrides only
+    ``log_metric(self, key, value, timestamp=None, step=None)`` gets ``write_metric``
+    and ``write_metrics`` routed to it (with validated values), and one that leaves
+    ``options_class`` None (declares no options) or sets ``receives_namespace = True``
+    is built as ``SubClass(args)`` with the namespace of all command-line arguments::
+
+        class MyTracker(RunTracker):
+            def __init__(self, args):
+                self.uri = args.mytracker_uri
+
+            def log_metric(self, key, value, timestamp=None, step=None):
+                send(self.uri, key, value, step)
+
     A tracker is a context manager: leaving the block closes it, with status FAILED
     if an exception escaped (KILLED for KeyboardInterrupt).
     """
 
-    options_class = None
+    # The @tracking_options dataclass of this backend's options; None: no options declared,
+    # and the constructor receives the namespace of all command-line arguments.
+    options_class: ClassVar[type[Any] | None] = None
+    # True: the constructor receives the namespace of all command-line arguments, even though
+    # options_class declares options (so that the parser accepts them).
+    receives_namespace: ClassVar[bool] = False
     # The keys of this backend's tracking.yaml section: yaml key -> ConfigKey; None when
     # undeclared (then mlpipelines.config checks only that the section is a mapping).
-    config_keys = None
+    config_keys: ClassVar[dict[str, ConfigKey] | None] = None
 
-    def log_metric(self, key, value, timestamp=None, step=None):
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # The guide's route: log_metric overridden, the write_* hooks not. Routing the hooks to
+        # log_metric here, before ABCMeta collects the abstract methods, makes such a class concrete.
+        overrides_log_metric = "log_metric" in cls.__dict__
+        inherits_write_hooks = all(
+            getattr(cls, hook) is getattr(RunTracker, hook) for hook in ("write_metric", "write_metrics")
+        )
+        if overrides_log_metric and inherits_write_hooks:
+            cls.write_metric = RunTracker._write_metric_through_log_metric  # type: ignore[method-assign]
+            cls.write_metrics = RunTracker._write_metrics_through_log_metric  # type: ignore[method-assign]
+
+    @classmethod
+    def from_namespace(cls, args: object) -> Self:
+        """Build this backend from the parsed command line (``build_parser().parse_args()``).
+
+        Backends with an ``options_class`` get their options dataclass, filled from the
+        namespace's attributes of the same name (missing ones take their defaults); the
+        others (see the class doc) get ``args`` itself.
+        """
+        options_class = cls.options_class
+        # The ABC declares no constructor; each backend's takes the one argument chosen here.
+        if options_class is None or cls.receives_namespace:
+            return cls(args)  # type: ignore[call-arg]
+        options = options_class(
+            **{
+                option.name: getattr(args, option.name)
+                for option in dataclasses.fields(options_class)
+                if hasattr(args, option.name)
+            }
+        )
+        return cls(options)  # type: ignore[call-arg]
+
+    def _write_metric_through_log_metric(self, key: str, value: float, timestamp: int, step: int) -> None:
+        self.log_metric(key, value, timestamp=timestamp, step=step)
+
+    def _write_metrics_through_log_metric(self, metrics: Mapping[str, float], timestamp: int, step: int) -> None:
+        for key, value in metrics.items():
+            self.log_metric(key, value, timestamp=timestamp, step=step)
+
+    def log_metric(self, key: str, value: object, timestamp: float | None = None, step: int | None = None) -> None:
         """Log one metric value.
 
         Args:
@@ -232,19 +312,17 @@ class RunTracker(ABC):
         Raises:
             ValueError: a bad key, value, step or timestamp (the message names the key).
         """
+        # The hot path: the common types are checked inline, the helpers run only for the others.
         if type(key) is not str or not key:
             metric_key(key)
-        if type(value) is not float:
-            value = metric_value(key, value)
-        if type(step) is not int or step < 0:
-            step = metric_step(key, step)
-        if timestamp is None:
-            timestamp = time.time_ns() // 1_000_000
-        else:
-            timestamp = metric_timestamp(key, timestamp)
-        self.write_metric(key, value, timestamp, step)
+        checked_value = value if type(value) is float else metric_value(key, value)
+        checked_step = step if type(step) is int and step >= 0 else metric_step(key, step)
+        checked_timestamp = time.time_ns() // 1_000_000 if timestamp is None else metric_timestamp(key, timestamp)
+        self.write_metric(key, checked_value, checked_timestamp, checked_step)
 
-    def log_metrics(self, metrics, step=None, timestamp=None):
+    def log_metrics(
+        self, metrics: Mapping[str, object], step: int | None = None, timestamp: float | None = None
+    ) -> None:
         """Log several metrics of the same step and time.
 
         Args:
@@ -255,23 +333,22 @@ class RunTracker(ABC):
             ValueError: as in ``log_metric``; nothing is logged then.
         """
         if not hasattr(metrics, "items"):
-            raise ValueError(f"metrics must be a mapping of names to values, not "
-                             f"{type(metrics).__name__}")
-        clean = {}
+            raise ValueError(f"metrics must be a mapping of names to values, not {type(metrics).__name__}")
+        clean: dict[str, float] = {}
         for key, value in metrics.items():
             metric_key(key)
             clean[key] = value if type(value) is float else metric_value(key, value)
         first_key = next(iter(clean), "")
-        step = metric_step(first_key, step)
-        timestamp = metric_timestamp(first_key, timestamp)
+        checked_step = metric_step(first_key, step)
+        checked_timestamp = metric_timestamp(first_key, timestamp)
         if clean:
-            self.write_metrics(clean, timestamp, step)
+            self.write_metrics(clean, checked_timestamp, checked_step)
 
-    def log_param(self, key, value):
+    def log_param(self, key: str, value: object) -> None:
         """Log one parameter (``str(value)``); see ``log_params``."""
         self.log_params({key: value})
 
-    def log_params(self, params):
+    def log_params(self, params: Mapping[str, object]) -> None:
         """Log parameters of the run.
 
         Args:
@@ -282,11 +359,11 @@ class RunTracker(ABC):
         """
         self.write_params(string_mapping("params", params))
 
-    def set_tag(self, key, value):
+    def set_tag(self, key: str, value: object) -> None:
         """Set one tag (``str(value)``); see ``set_tags``."""
         self.set_tags({key: value})
 
-    def set_tags(self, tags):
+    def set_tags(self, tags: Mapping[str, object]) -> None:
         """Set tags of the run.
 
         Args:
@@ -297,7 +374,7 @@ class RunTracker(ABC):
         """
         self.write_tags(string_mapping("tags", tags))
 
-    def log_artifact(self, path, artifact_path=None):
+    def log_artifact(self, path: str | os.PathLike[str], artifact_path: str | None = None) -> None:
         """Log a file or directory as an artifact of the run.
 
         Args:
@@ -308,56 +385,60 @@ class RunTracker(ABC):
             ValueError: ``path`` does not exist, or ``artifact_path`` is absolute or
                 contains ``..``.
         """
-        path = os.fspath(path)
-        if not os.path.exists(path):
-            raise ValueError(f"artifact {path!r} does not exist")
+        local_path = os.fspath(path)
+        if not os.path.exists(local_path):
+            raise ValueError(f"artifact {local_path!r} does not exist")
         if artifact_path is not None:
             artifact_path = str(artifact_path)
             normalized = posixpath.normpath(artifact_path.replace("\\", "/"))
             if posixpath.isabs(normalized) or normalized == ".." or normalized.startswith("../"):
-                raise ValueError(f"artifact_path {artifact_path!r} escapes the run's artifact "
-                                 f"directory; expected a relative path without '..'")
+                raise ValueError(
+                    f"artifact_path {artifact_path!r} escapes the run's artifact "
+                    f"directory; expected a relative path without '..'"
+                )
             artifact_path = None if normalized == "." else normalized
-        self.write_artifact(path, artifact_path)
+        self.write_artifact(local_path, artifact_path)
 
     @abstractmethod
-    def write_metrics(self, metrics, timestamp, step):
+    def write_metrics(self, metrics: Mapping[str, float], timestamp: int, step: int) -> None:
         """Store validated metrics: ``metrics`` str -> float, ``timestamp`` ms, ``step`` int."""
 
-    def write_metric(self, key, value, timestamp, step):
+    def write_metric(self, key: str, value: float, timestamp: int, step: int) -> None:
         """Store one validated metric (default: ``write_metrics({key: value}, ...)``)."""
         self.write_metrics({key: value}, timestamp, step)
 
-    def write_params(self, params):
+    def write_params(self, params: dict[str, str]) -> None:
         """Store validated params (str -> str). Default: ignored."""
 
-    def write_tags(self, tags):
+    def write_tags(self, tags: dict[str, str]) -> None:
         """Store validated tags (str -> str). Default: ignored."""
 
-    def write_artifact(self, path, artifact_path):
+    def write_artifact(self, path: str, artifact_path: str | None) -> None:
         """Store an existing file or directory under a safe relative ``artifact_path``.
 
         Default: ignored.
         """
 
-    def flush(self):
+    def flush(self) -> None:
         """Deliver everything buffered so far. Default: nothing buffered."""
 
-    def close(self, status="FINISHED"):
+    def close(self, status: str = "FINISHED") -> None:
         """Flush and release resources; end the run with ``status`` if this tracker owns it.
 
         Args:
             status: FINISHED, FAILED or KILLED.
         """
 
-    def delivery_report(self):
+    def delivery_report(self) -> DeliveryReport | None:
         """Return a ``DeliveryReport`` for the closing message, or None to let the caller count."""
         return None
 
-    def __enter__(self):
+    def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, exc_type, exc, traceback):
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
+    ) -> Literal[False]:
         if exc_type is None:
             self.close("FINISHED")
         elif issubclass(exc_type, KeyboardInterrupt):

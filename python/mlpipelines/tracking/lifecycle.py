@@ -11,22 +11,29 @@ handler is installed only from the main thread (Python allows no other) and
 only once.
 """
 
+from __future__ import annotations
+
 import atexit
 import logging
 import os
 import signal
 import sys
 import threading
+from types import FrameType
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .base import RunTracker
 
 _LOG = logging.getLogger("mlpipelines.tracking")
-_open_trackers = []
+_open_trackers: list[RunTracker] = []
 _lock = threading.RLock()
 _atexit_registered = False
-_previous_sigterm_handler = None
+_previous_sigterm_handler: Any = None
 _sigterm_installed = False
 
 
-def register_open(tracker):
+def register_open(tracker: RunTracker) -> None:
     """Remember ``tracker`` so that exit and SIGTERM close it; install the hooks once."""
     global _atexit_registered
     with _lock:
@@ -38,14 +45,14 @@ def register_open(tracker):
     _install_sigterm_handler()
 
 
-def unregister_open(tracker):
+def unregister_open(tracker: RunTracker) -> None:
     """Forget ``tracker`` (it was closed)."""
     with _lock:
         if tracker in _open_trackers:
             _open_trackers.remove(tracker)
 
 
-def close_all(status):
+def close_all(status: str) -> None:
     """Close every open tracker, newest first, with ``status``; a failure is logged, not raised."""
     while True:
         with _lock:
@@ -58,11 +65,11 @@ def close_all(status):
             _LOG.error("closing %s failed: %s", type(tracker).__name__, error)
 
 
-def _close_at_exit():
+def _close_at_exit() -> None:
     close_all("FAILED" if getattr(sys, "last_value", None) is not None else "FINISHED")
 
 
-def _install_sigterm_handler():
+def _install_sigterm_handler() -> None:
     global _previous_sigterm_handler, _sigterm_installed
     if _sigterm_installed or threading.current_thread() is not threading.main_thread():
         return
@@ -74,7 +81,7 @@ def _install_sigterm_handler():
         _sigterm_installed = True
 
 
-def _on_sigterm(signum, frame):
+def _on_sigterm(signum: int, frame: FrameType | None) -> None:
     previous = _previous_sigterm_handler
     if previous == signal.SIG_IGN:
         for tracker in list(_open_trackers):

@@ -17,10 +17,15 @@ Both raise ``DeliveryError`` with ``transient`` telling whether a retry may help
 mlflow is imported when a transport is built, never at module import.
 """
 
+from __future__ import annotations
+
 import math
 import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
-RUN_STATUSES_ENDING = ("FINISHED", "FAILED", "KILLED")
+# One metric as the engine queues it: (key, value, timestamp in ms, step).
+Metric = tuple[str, float, int, int]
 
 
 class DeliveryError(Exception):
@@ -32,26 +37,26 @@ class DeliveryError(Exception):
         error_code: MLflow's error code when the store sent one (RESOURCE_DOES_NOT_EXIST, ...).
     """
 
-    def __init__(self, message, transient, error_code=""):
+    def __init__(self, message: str, transient: bool, error_code: str = "") -> None:
         super().__init__(message)
         self.transient = transient
         self.error_code = error_code
 
 
-def import_mlflow():
+def import_mlflow() -> None:
     """Import the parts of mlflow the transports use.
 
     Call it on the training thread before the delivery thread needs mlflow: an import
     that is still running when the interpreter shuts down fails (mlflow's imports
     register exit hooks, which Python refuses once shutdown has begun).
     """
-    import mlflow.entities  # noqa: F401
-    import mlflow.tracking  # noqa: F401
-    import mlflow.utils.credentials  # noqa: F401
+    import mlflow.entities
+    import mlflow.tracking
+    import mlflow.utils.credentials
     import mlflow.utils.rest_utils  # noqa: F401
 
 
-def open_transport(tracking_uri, timeout_seconds):
+def open_transport(tracking_uri: str, timeout_seconds: float) -> RestTransport | ClientTransport:
     """Return the transport for ``tracking_uri``.
 
     Args:
@@ -63,7 +68,7 @@ def open_transport(tracking_uri, timeout_seconds):
     return ClientTransport(tracking_uri)
 
 
-def _json_number(value):
+def _json_number(value: float) -> float | str:
     # Protobuf JSON (what the MLflow server parses) spells non-finite doubles as strings.
     if math.isfinite(value):
         return value
@@ -75,24 +80,33 @@ def _json_number(value):
 class RestTransport:
     """MLflow REST API calls over ``mlflow.utils.rest_utils.http_request`` without its retries."""
 
-    def __init__(self, tracking_uri, timeout_seconds):
+    def __init__(self, tracking_uri: str, timeout_seconds: float) -> None:
         from mlflow.utils.credentials import get_default_host_creds
         from mlflow.utils.rest_utils import http_request
 
         self.tracking_uri = tracking_uri.rstrip("/")
         self._host_creds = get_default_host_creds(self.tracking_uri)
-        self._http_request = http_request
+        self._http_request: Callable[..., Any] = http_request
         self._timeout = timeout_seconds
 
-    def _call(self, method, endpoint, **request):
+    def _call(self, method: str, endpoint: str, **request: Any) -> Any:
         endpoint = "/api/2.0/mlflow/" + endpoint
         try:
             response = self._http_request(
-                self._host_creds, endpoint, method, max_retries=0, backoff_factor=0,
-                backoff_jitter=0, timeout=self._timeout, raise_on_status=False, **request)
+                self._host_creds,
+                endpoint,
+                method,
+                max_retries=0,
+                backoff_factor=0,
+                backoff_jitter=0,
+                timeout=self._timeout,
+                raise_on_status=False,
+                **request,
+            )
         except Exception as error:
-            raise DeliveryError(f"{method} {self.tracking_uri}{endpoint}: "
-                                f"{type(error).__name__}: {error}", transient=True) from error
+            raise DeliveryError(
+                f"{method} {self.tracking_uri}{endpoint}: {type(error).__name__}: {error}", transient=True
+            ) from error
         status = response.status_code
         if status == 200:
             return response.json() if response.text.strip() else {}
@@ -102,61 +116,68 @@ class RestTransport:
             detail, error_code = body.get("message", detail), body.get("error_code", "")
         except (ValueError, AttributeError):
             pass
-        raise DeliveryError(f"{method} {self.tracking_uri}{endpoint}: HTTP {status}: {detail}",
-                            transient=status == 429 or status >= 500, error_code=error_code)
+        raise DeliveryError(
+            f"{method} {self.tracking_uri}{endpoint}: HTTP {status}: {detail}",
+            transient=status == 429 or status >= 500,
+            error_code=error_code,
+        )
 
-    def log_batch(self, run_id, metrics, params, tags):
+    def log_batch(
+        self, run_id: str, metrics: Sequence[Metric], params: Mapping[str, str], tags: Mapping[str, str]
+    ) -> None:
         """Send up to 1000 metrics ((key, value, ms, step) tuples), 100 params and tags."""
-        body = {"run_id": run_id}
+        body: dict[str, Any] = {"run_id": run_id}
         if metrics:
-            body["metrics"] = [{"key": key, "value": _json_number(value), "timestamp": timestamp,
-                                "step": step} for key, value, timestamp, step in metrics]
+            body["metrics"] = [
+                {"key": key, "value": _json_number(value), "timestamp": timestamp, "step": step}
+                for key, value, timestamp, step in metrics
+            ]
         if params:
             body["params"] = [{"key": key, "value": value} for key, value in params.items()]
         if tags:
             body["tags"] = [{"key": key, "value": value} for key, value in tags.items()]
         self._call("POST", "runs/log-batch", json=body)
 
-    def experiment_id(self, name):
+    def experiment_id(self, name: str) -> str:
         """Return the id of experiment ``name``, creating it if needed."""
         try:
             found = self._call("GET", "experiments/get-by-name", params={"experiment_name": name})
-            return found["experiment"]["experiment_id"]
+            return str(found["experiment"]["experiment_id"])
         except DeliveryError as error:
             if error.error_code != "RESOURCE_DOES_NOT_EXIST":
                 raise
         try:
-            return self._call("POST", "experiments/create", json={"name": name})["experiment_id"]
+            return str(self._call("POST", "experiments/create", json={"name": name})["experiment_id"])
         except DeliveryError as error:
             if error.error_code != "RESOURCE_ALREADY_EXISTS":
                 raise
             # Another process created it between our two calls.
             found = self._call("GET", "experiments/get-by-name", params={"experiment_name": name})
-            return found["experiment"]["experiment_id"]
+            return str(found["experiment"]["experiment_id"])
 
-    def create_run(self, experiment_id):
+    def create_run(self, experiment_id: str) -> str:
         """Create a run in ``experiment_id`` and return its id."""
-        created = self._call("POST", "runs/create", json={
-            "experiment_id": str(experiment_id), "start_time": int(time.time() * 1000)})
-        return created["run"]["info"]["run_id"]
+        created = self._call(
+            "POST", "runs/create", json={"experiment_id": str(experiment_id), "start_time": int(time.time() * 1000)}
+        )
+        return str(created["run"]["info"]["run_id"])
 
-    def end_run(self, run_id, status, end_time):
+    def end_run(self, run_id: str, status: str, end_time: int) -> None:
         """Set the run's final ``status`` and ``end_time`` (ms)."""
-        self._call("POST", "runs/update", json={"run_id": run_id, "status": status,
-                                                "end_time": end_time})
+        self._call("POST", "runs/update", json={"run_id": run_id, "status": status, "end_time": end_time})
 
-    def log_artifact(self, run_id, path, artifact_path):
+    def log_artifact(self, run_id: str, path: str, artifact_path: str | None) -> None:
         """Upload a file or directory through the run's artifact repository."""
         _log_artifact_with_client(self.tracking_uri, run_id, path, artifact_path)
 
-    def run_location(self, experiment_id, run_id):
+    def run_location(self, experiment_id: str | None, run_id: str) -> str:
         """Where a user finds the run (a UI URL)."""
         if experiment_id is None:
             return f"{self.tracking_uri}/#/runs/{run_id}"
         return f"{self.tracking_uri}/#/experiments/{experiment_id}/runs/{run_id}"
 
 
-def _log_artifact_with_client(tracking_uri, run_id, path, artifact_path):
+def _log_artifact_with_client(tracking_uri: str, run_id: str, path: str, artifact_path: str | None) -> None:
     import os
 
     from mlflow import MlflowClient
@@ -168,17 +189,21 @@ def _log_artifact_with_client(tracking_uri, run_id, path, artifact_path):
         else:
             client.log_artifact(run_id, path, artifact_path)
     except Exception as error:
-        raise DeliveryError(f"artifact {path}: {type(error).__name__}: {error}",
-                            transient=True) from error
+        raise DeliveryError(f"artifact {path}: {type(error).__name__}: {error}", transient=True) from error
 
 
 class ClientTransport:
     """``MlflowClient`` calls for stores without a server (``sqlite:///``, ``file:``)."""
 
-    _PERMANENT_CODES = ("INVALID_PARAMETER_VALUE", "RESOURCE_DOES_NOT_EXIST", "BAD_REQUEST",
-                        "PERMISSION_DENIED", "INVALID_STATE")
+    _PERMANENT_CODES = (
+        "INVALID_PARAMETER_VALUE",
+        "RESOURCE_DOES_NOT_EXIST",
+        "BAD_REQUEST",
+        "PERMISSION_DENIED",
+        "INVALID_STATE",
+    )
 
-    def __init__(self, tracking_uri):
+    def __init__(self, tracking_uri: str) -> None:
         from mlflow import MlflowClient
         from mlflow.entities import Metric, Param, RunTag
 
@@ -186,48 +211,55 @@ class ClientTransport:
         self._client = MlflowClient(tracking_uri)
         self._metric, self._param, self._tag = Metric, Param, RunTag
 
-    def _guard(self, what, call, *args, **kwargs):
+    def _guard(self, what: str, call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         try:
             return call(*args, **kwargs)
         except Exception as error:
             code = getattr(error, "error_code", "")
-            raise DeliveryError(f"{what} on {self.tracking_uri}: {type(error).__name__}: {error}",
-                                transient=code not in self._PERMANENT_CODES,
-                                error_code=code) from error
+            raise DeliveryError(
+                f"{what} on {self.tracking_uri}: {type(error).__name__}: {error}",
+                transient=code not in self._PERMANENT_CODES,
+                error_code=code,
+            ) from error
 
-    def log_batch(self, run_id, metrics, params, tags):
+    def log_batch(
+        self, run_id: str, metrics: Sequence[Metric], params: Mapping[str, str], tags: Mapping[str, str]
+    ) -> None:
         """Send metrics ((key, value, ms, step) tuples), params and tags in one ``log_batch``."""
-        self._guard("log_batch", self._client.log_batch, run_id,
-                    metrics=[self._metric(*metric) for metric in metrics],
-                    params=[self._param(key, value) for key, value in params.items()],
-                    tags=[self._tag(key, value) for key, value in tags.items()])
+        self._guard(
+            "log_batch",
+            self._client.log_batch,
+            run_id,
+            metrics=[self._metric(*metric) for metric in metrics],
+            params=[self._param(key, value) for key, value in params.items()],
+            tags=[self._tag(key, value) for key, value in tags.items()],
+        )
 
-    def experiment_id(self, name):
+    def experiment_id(self, name: str) -> str:
         """Return the id of experiment ``name``, creating it if needed."""
-        experiment = self._guard("get_experiment_by_name", self._client.get_experiment_by_name,
-                                 name)
+        experiment = self._guard("get_experiment_by_name", self._client.get_experiment_by_name, name)
         if experiment is not None:
-            return experiment.experiment_id
+            return str(experiment.experiment_id)
         try:
-            return self._guard("create_experiment", self._client.create_experiment, name)
+            return str(self._guard("create_experiment", self._client.create_experiment, name))
         except DeliveryError:
             experiment = self._client.get_experiment_by_name(name)
             if experiment is None:
                 raise
-            return experiment.experiment_id
+            return str(experiment.experiment_id)
 
-    def create_run(self, experiment_id):
+    def create_run(self, experiment_id: str) -> str:
         """Create a run in ``experiment_id`` and return its id."""
-        return self._guard("create_run", self._client.create_run, str(experiment_id)).info.run_id
+        return str(self._guard("create_run", self._client.create_run, str(experiment_id)).info.run_id)
 
-    def end_run(self, run_id, status, end_time):
+    def end_run(self, run_id: str, status: str, end_time: int) -> None:
         """Set the run's final ``status`` and ``end_time`` (ms)."""
         self._guard("set_terminated", self._client.set_terminated, run_id, status, end_time)
 
-    def log_artifact(self, run_id, path, artifact_path):
+    def log_artifact(self, run_id: str, path: str, artifact_path: str | None) -> None:
         """Copy a file or directory into the run's artifact store."""
         _log_artifact_with_client(self.tracking_uri, run_id, path, artifact_path)
 
-    def run_location(self, experiment_id, run_id):
+    def run_location(self, experiment_id: str | None, run_id: str) -> str:
         """Where a user finds the run."""
         return f"run {run_id} in {self.tracking_uri}"

@@ -1,34 +1,19 @@
 """``MultiBackendTracker``: one tracker that writes to every enabled backend."""
 
+from __future__ import annotations
+
 import dataclasses
 import logging
 import sys
 import threading
+from collections.abc import Callable, Mapping
 
 from . import lifecycle
 from .base import DeliveryReport, RunTracker, end_status
-from .errors import TrackingError
-from .parser import DEFAULT_BACKENDS, parse_backend_names
+from .parser import parse_backend_names
 from .registry import tracker_class
 
 _LOG = logging.getLogger("mlpipelines.tracking")
-
-
-def _backend_names(value):
-    if value is None:
-        value = DEFAULT_BACKENDS
-    if isinstance(value, str):
-        value = value.split(",")
-    names = []
-    for item in value:
-        name = str(item).strip().upper()
-        if name:
-            tracker_class(name)  # raises TrackingError listing the registered names
-            if name not in names:
-                names.append(name)
-    if not names:
-        raise TrackingError("no tracking backend named in tracking_backends")
-    return names
 
 
 class MultiBackendTracker(RunTracker):
@@ -43,7 +28,9 @@ class MultiBackendTracker(RunTracker):
     Args:
         args: the namespace from ``build_parser().parse_args()``, or any object with
             the same attributes; missing options take their defaults. ``tracking_backends``
-            may be a tuple of names or a comma-separated string (any case).
+            may be a tuple of names or a comma-separated string (any case); no name at
+            all (``""``, ``()``) turns tracking off: every call is a no-op and ``close()``
+            prints nothing.
 
     Raises:
         TrackingError: an unknown backend name (the message lists the registered ones),
@@ -56,43 +43,48 @@ class MultiBackendTracker(RunTracker):
             tracker.log_metrics({"loss": 0.3, "acc": 0.9}, step=12)
     """
 
-    def __init__(self, args):
-        self.backends = []
-        for name in _backend_names(getattr(args, "tracking_backends", None)):
-            cls = tracker_class(name)
-            options = cls.options_class(**{
-                option.name: getattr(args, option.name)
-                for option in dataclasses.fields(cls.options_class) if hasattr(args, option.name)})
-            self.backends.append((name, cls(options)))
-        self._failures = {}
+    def __init__(self, args: object) -> None:
+        self.backends: list[tuple[str, RunTracker]] = [
+            (name, tracker_class(name).from_namespace(args))
+            for name in parse_backend_names(getattr(args, "tracking_backends", None))
+        ]
+        self._failures: dict[tuple[str, str], int] = {}
         self._failure_lock = threading.Lock()
         self._offered = 0
         self._dropped = {name: 0 for name, _ in self.backends}
         self._closed = False
-        self._registered = False
+        # With tracking off there is nothing to close at exit.
+        self._registered = not self.backends
 
     @property
-    def backend_names(self):
+    def backend_names(self) -> list[str]:
         """The enabled backend names, in the order they are called."""
         return [name for name, _ in self.backends]
 
-    def _failed(self, name, call, error, items):
+    def _failed(self, name: str, call: str, error: Exception, items: int) -> None:
         with self._failure_lock:
             key = (name, call)
             self._failures[key] = self._failures.get(key, 0) + 1
             self._dropped[name] += items
             first = self._failures[key] == 1
         if first:
-            _LOG.error("tracking backend %s failed in %s and was skipped for this call: %s: %s "
-                       "(further failures of %s.%s are counted and reported at close)",
-                       name, call, type(error).__name__, error, name, call)
+            _LOG.error(
+                "tracking backend %s failed in %s and was skipped for this call: %s: %s "
+                "(further failures of %s.%s are counted and reported at close)",
+                name,
+                call,
+                type(error).__name__,
+                error,
+                name,
+                call,
+            )
 
-    def _ensure_registered(self):
+    def _ensure_registered(self) -> None:
         if not self._registered:
             self._registered = True
             lifecycle.register_open(self)
 
-    def write_metric(self, key, value, timestamp, step):
+    def write_metric(self, key: str, value: float, timestamp: int, step: int) -> None:
         if not self._registered:
             self._ensure_registered()
         self._offered += 1
@@ -102,7 +94,7 @@ class MultiBackendTracker(RunTracker):
             except Exception as error:
                 self._failed(name, "log_metric", error, 1)
 
-    def write_metrics(self, metrics, timestamp, step):
+    def write_metrics(self, metrics: Mapping[str, float], timestamp: int, step: int) -> None:
         if not self._registered:
             self._ensure_registered()
         self._offered += len(metrics)
@@ -112,7 +104,7 @@ class MultiBackendTracker(RunTracker):
             except Exception as error:
                 self._failed(name, "log_metrics", error, len(metrics))
 
-    def _fan_out(self, call, items, invoke):
+    def _fan_out(self, call: str, items: int, invoke: Callable[[RunTracker], object]) -> None:
         self._ensure_registered()
         for name, backend in self.backends:
             try:
@@ -120,21 +112,20 @@ class MultiBackendTracker(RunTracker):
             except Exception as error:
                 self._failed(name, call, error, items)
 
-    def write_params(self, params):
+    def write_params(self, params: dict[str, str]) -> None:
         self._fan_out("log_params", 0, lambda backend: backend.write_params(params))
 
-    def write_tags(self, tags):
+    def write_tags(self, tags: dict[str, str]) -> None:
         self._fan_out("set_tags", 0, lambda backend: backend.write_tags(tags))
 
-    def write_artifact(self, path, artifact_path):
-        self._fan_out("log_artifact", 0,
-                      lambda backend: backend.write_artifact(path, artifact_path))
+    def write_artifact(self, path: str, artifact_path: str | None) -> None:
+        self._fan_out("log_artifact", 0, lambda backend: backend.write_artifact(path, artifact_path))
 
-    def flush(self):
+    def flush(self) -> None:
         """Make every backend deliver what it buffers (failures reported, not raised)."""
         self._fan_out("flush", 0, lambda backend: backend.flush())
 
-    def close(self, status="FINISHED"):
+    def close(self, status: str = "FINISHED") -> None:
         """Close every backend with ``status`` and print the closing message; idempotent.
 
         Args:
@@ -152,7 +143,7 @@ class MultiBackendTracker(RunTracker):
         for line in self.closing_lines():
             print(line, file=sys.stderr, flush=True)
 
-    def delivery_reports(self):
+    def delivery_reports(self) -> dict[str, DeliveryReport]:
         """Return {backend name: DeliveryReport}; failures counted here are added as dropped."""
         reports = {}
         for name, backend in self.backends:
@@ -162,16 +153,17 @@ class MultiBackendTracker(RunTracker):
                 report = DeliveryReport(note=f"no report: {error}")
             if report is None:
                 report = DeliveryReport(sent=self._offered - self._dropped[name])
-            reports[name] = dataclasses.replace(
-                report, dropped=report.dropped + self._dropped[name])
+            reports[name] = dataclasses.replace(report, dropped=report.dropped + self._dropped[name])
         return reports
 
-    def closing_lines(self):
+    def closing_lines(self) -> list[str]:
         """The closing message: one line per backend (what ``close()`` prints to stderr)."""
         lines = []
         for name, report in self.delivery_reports().items():
-            line = (f"mlpipelines.tracking: {name}: sent {report.sent}, retried {report.retried}, "
-                    f"spooled {report.spooled}, dropped {report.dropped}")
+            line = (
+                f"mlpipelines.tracking: {name}: sent {report.sent}, retried {report.retried}, "
+                f"spooled {report.spooled}, dropped {report.dropped}"
+            )
             if report.location:
                 line += f"; {report.location}"
             if report.note:

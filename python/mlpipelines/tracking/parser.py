@@ -10,51 +10,62 @@ because argparse-dataclass leaves ``dataclasses.MISSING`` as the default and
 fills the real ones in only when it builds its own dataclass.
 """
 
+from __future__ import annotations
+
 import argparse
 import dataclasses
+from collections.abc import Iterable
+from typing import Any
 
 import argparse_dataclass
 
-from .registry import registered_trackers, tracker_class
 from .errors import TrackingError
+from .registry import registered_trackers, tracker_class
 
 DEFAULT_BACKENDS = "STDOUT"
 
 
-def parse_backend_names(text):
-    """Parse a comma-separated ``--tracking_backends`` value into a tuple of registered names.
+def parse_backend_names(names: str | Iterable[object] | None) -> tuple[str, ...]:
+    """Return the registered backend names in ``names``, upper-case, each once, in order.
 
-    Names are case-insensitive; blanks around names and empty items are ignored;
-    duplicates are kept once.
+    Args:
+        names: a comma-separated string (``"stdout, MLflow"``) or an iterable of names, any case;
+            blanks around names and empty items are ignored. ``None`` means ``DEFAULT_BACKENDS``.
+            No name at all (``""``, ``()``) means tracking is off and gives ``()``.
 
     Raises:
-        argparse.ArgumentTypeError: an unknown name (listing the registered ones) or no name.
+        TrackingError: an unknown name; the message lists the registered ones.
     """
-    names = []
-    for item in str(text).split(","):
-        item = item.strip()
-        if not item:
+    if names is None:
+        names = DEFAULT_BACKENDS
+    items = names.split(",") if isinstance(names, str) else names
+    parsed: list[str] = []
+    for item in items:
+        written = str(item).strip()
+        if not written:
             continue
-        try:
-            tracker_class(item)
-        except TrackingError as error:
-            raise argparse.ArgumentTypeError(str(error)) from None
-        if item.upper() not in names:
-            names.append(item.upper())
-    if not names:
-        raise argparse.ArgumentTypeError(
-            f"no tracking backend named; expected a comma-separated list of "
-            f"{', '.join(registered_trackers())}")
-    return tuple(names)
+        tracker_class(written)  # raises TrackingError naming it as written and listing the registered names
+        name = written.upper()
+        if name not in parsed:
+            parsed.append(name)
+    return tuple(parsed)
 
 
-def build_parser(**parser_kwargs):
+def _backend_names_argument(text: str) -> tuple[str, ...]:
+    try:
+        return parse_backend_names(text)
+    except TrackingError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def build_parser(**parser_kwargs: Any) -> argparse.ArgumentParser:
     """Return an argparse parser with ``--tracking_backends`` and every backend's options.
 
     The caller may add its own options to it. ``parse_args()`` returns a namespace
     with one attribute per option (contract spelling, e.g. ``args.mlflow_run_id``)
-    and ``args.tracking_backends`` as a tuple of upper-case names; an unknown option
-    or backend name ends the program with argparse's exit status 2 and a message.
+    and ``args.tracking_backends`` as a tuple of upper-case names (empty when
+    ``--tracking_backends=`` turns tracking off); an unknown option or backend name
+    ends the program with argparse's exit status 2 and a message.
 
     Args:
         parser_kwargs: passed to ``argparse.ArgumentParser`` (``prog``, ``description``,
@@ -70,17 +81,20 @@ def build_parser(**parser_kwargs):
     """
     trackers = registered_trackers()
     parents = []
-    defaults = {}
+    defaults: dict[str, Any] = {}
     for cls in trackers.values():
         options_class = cls.options_class
-        backend_parser = argparse_dataclass.ArgumentParser(options_class, add_help=False)
-        parents.append(backend_parser)
+        if options_class is None:
+            continue  # declares no options; its constructor reads the whole namespace
+        parents.append(argparse_dataclass.ArgumentParser(options_class, add_help=False))
         defaults.update(dataclasses.asdict(options_class()))
     parser = argparse.ArgumentParser(parents=parents, **parser_kwargs)
     parser.add_argument(
-        "--tracking_backends", type=parse_backend_names,
+        "--tracking_backends",
+        type=_backend_names_argument,
         default=DEFAULT_BACKENDS,
-        help=f"comma-separated tracking backends, any case; registered: {', '.join(trackers)} "
-             f"(default: {DEFAULT_BACKENDS})")
+        help=f"comma-separated tracking backends, any case, empty for none; registered: {', '.join(trackers)} "
+        f"(default: {DEFAULT_BACKENDS})",
+    )
     parser.set_defaults(**defaults)
     return parser

@@ -8,11 +8,13 @@ import re
 
 SECRET_KEY = re.compile(
     r".*(password|passwd|secret|api[_-]?key|access[_-]?key|private[_-]?key|credential).*"
-    r"|(.*[_.-])?(token|auth|pwd)([_.-].*)?", re.IGNORECASE)
+    r"|(.*[_.-])?(token|auth|pwd)([_.-].*)?",
+    re.IGNORECASE,
+)
 
 MASK = "********"
 
 
-def is_secret_key(key):
+def is_secret_key(key: object) -> bool:
     """True for keys such as ``password``, ``MLFLOW_TRACKING_TOKEN``, ``db_api_key``."""
     return isinstance(key, str) and SECRET_KEY.fullmatch(key) is not None

@@ -16,16 +16,29 @@ Exit status: 0 all delivered; 1 something could not be delivered yet (run it
 again later); 2 bad usage or an unreadable spool file.
 """
 
+from __future__ import annotations
+
 import argparse
+import functools
 import os
 import sys
+import time
+from collections.abc import Callable, Sequence
+from typing import TextIO, TypeVar
 
 from .errors import TrackingError
-from .mlflow import RetryPolicy
+from .mlflow_delivery import DEFAULT_RETRY, RetryPolicy
 from .spool import SpoolFile, find_spool_files
 
+_Result = TypeVar("_Result")
 
-def replay_file(spool_file, tracking_uri=None, retry=RetryPolicy(), output=None):
+
+def replay_file(
+    spool_file: SpoolFile,
+    tracking_uri: str | None = None,
+    retry: RetryPolicy = DEFAULT_RETRY,
+    output: TextIO | None = None,
+) -> tuple[int, int]:
     """Deliver the undelivered entries of ``spool_file`` (a ``SpoolFile``).
 
     Args:
@@ -45,12 +58,11 @@ def replay_file(spool_file, tracking_uri=None, retry=RetryPolicy(), output=None)
 
     uri = tracking_uri or spool_file.header.get("tracking_uri")
     if not uri:
-        raise TrackingError(f"{spool_file.path}: no tracking_uri in the header; "
-                            f"pass --tracking_uri")
+        raise TrackingError(f"{spool_file.path}: no tracking_uri in the header; pass --tracking_uri")
     transport = open_transport(uri, retry.timeout_seconds)
 
-    def attempt(call, what):
-        last = None
+    def attempt(call: Callable[[], _Result], what: str) -> _Result:
+        last: DeliveryError | None = None
         for number in range(max(1, retry.attempts)):
             try:
                 return call()
@@ -59,7 +71,6 @@ def replay_file(spool_file, tracking_uri=None, retry=RetryPolicy(), output=None)
                 if not error.transient:
                     break
                 if number + 1 < retry.attempts:
-                    import time
                     time.sleep(retry.backoff(number))
         raise TrackingError(f"{spool_file.path}: {what} failed: {last}")
 
@@ -73,33 +84,43 @@ def replay_file(spool_file, tracking_uri=None, retry=RetryPolicy(), output=None)
         if run_id is None:
             header = spool_file.header
             experiment_id = header.get("experiment_id") or attempt(
-                lambda: transport.experiment_id(header.get("experiment_name") or "default"),
-                "finding the experiment")
-            run_id = attempt(lambda: transport.create_run(experiment_id), "creating the run")
+                functools.partial(transport.experiment_id, header.get("experiment_name") or "default"),
+                "finding the experiment",
+            )
+            run_id = attempt(functools.partial(transport.create_run, experiment_id), "creating the run")
             spool_file.record_created_run(run_id)
         if "end_run" in entry:
-            attempt(lambda: transport.end_run(run_id, entry["end_run"], entry["end_time"]),
-                    f"entry {sequence} (end run)")
+            attempt(
+                functools.partial(transport.end_run, run_id, entry["end_run"], entry["end_time"]),
+                f"entry {sequence} (end run)",
+            )
         elif "artifact" in entry:
             if not os.path.exists(entry["artifact"]):
-                raise TrackingError(f"{spool_file.path}: entry {sequence}: artifact "
-                                    f"{entry['artifact']} no longer exists")
-            attempt(lambda: transport.log_artifact(run_id, entry["artifact"],
-                                                   entry.get("artifact_path")),
-                    f"entry {sequence} (artifact)")
+                raise TrackingError(
+                    f"{spool_file.path}: entry {sequence}: artifact {entry['artifact']} no longer exists"
+                )
+            attempt(
+                functools.partial(transport.log_artifact, run_id, entry["artifact"], entry.get("artifact_path")),
+                f"entry {sequence} (artifact)",
+            )
         else:
             metrics = [tuple(metric) for metric in entry.get("metrics", [])]
-            attempt(lambda: transport.log_batch(run_id, metrics, entry.get("params") or {},
-                                                entry.get("tags") or {}),
-                    f"entry {sequence}")
+            attempt(
+                functools.partial(
+                    transport.log_batch, run_id, metrics, entry.get("params") or {}, entry.get("tags") or {}
+                ),
+                f"entry {sequence}",
+            )
         spool_file.mark_delivered(sequence)
         sent += 1
-    print(f"{spool_file.path}: delivered {sent} entries into run {run_id}"
-          f" ({skipped} already delivered before)", file=output or sys.stdout)
+    print(
+        f"{spool_file.path}: delivered {sent} entries into run {run_id} ({skipped} already delivered before)",
+        file=output or sys.stdout,
+    )
     return sent, skipped
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
     """Replay every spool file under a directory; return the exit status (0, 1 or 2).
 
     Args:
@@ -107,11 +128,14 @@ def main(argv=None):
     """
     parser = argparse.ArgumentParser(
         prog="python -m mlpipelines.tracking.replay",
-        description="Deliver MLflow data that was spooled during an outage, exactly once.")
-    parser.add_argument("spool_dir", metavar="SPOOL_DIR",
-                        help="spool directory (searched recursively) or one .jsonl spool file")
-    parser.add_argument("--tracking_uri", default=None,
-                        help="send to this tracking URI instead of the one recorded in the spool")
+        description="Deliver MLflow data that was spooled during an outage, exactly once.",
+    )
+    parser.add_argument(
+        "spool_dir", metavar="SPOOL_DIR", help="spool directory (searched recursively) or one .jsonl spool file"
+    )
+    parser.add_argument(
+        "--tracking_uri", default=None, help="send to this tracking URI instead of the one recorded in the spool"
+    )
     args = parser.parse_args(argv)
     try:
         files = [SpoolFile(path) for path in find_spool_files(args.spool_dir)]

@@ -16,16 +16,19 @@ so a second replay sends nothing again. Every line is flushed and fsynced when
 written: a spool exists because something already went wrong.
 """
 
+from __future__ import annotations
+
 import json
 import os
 import threading
+from typing import Any
 
 from .errors import TrackingError
 
 SPOOL_FORMAT = "mlpipelines-spool/1"
 
 
-def _append_line(path, record):
+def _append_line(path: str, record: dict[str, Any]) -> None:
     line = json.dumps(record, ensure_ascii=False) + "\n"
     descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     try:
@@ -44,14 +47,14 @@ class SpoolWriter:
         file_stem: the file name without ``.jsonl``.
     """
 
-    def __init__(self, directory, header, file_stem):
+    def __init__(self, directory: str, header: dict[str, Any], file_stem: str) -> None:
         self.directory = os.path.abspath(directory)
         self.path = os.path.join(self.directory, file_stem + ".jsonl")
         self._header = {"spool": SPOOL_FORMAT, **header}
         self._sequence = 0
         self._lock = threading.Lock()
 
-    def append(self, entry):
+    def append(self, entry: dict[str, Any]) -> None:
         """Append ``entry`` (a dict) with the next sequence number.
 
         Raises:
@@ -65,7 +68,7 @@ class SpoolWriter:
             _append_line(self.path, {"seq": self._sequence, **entry})
 
     @property
-    def used(self):
+    def used(self) -> bool:
         """True once something was spooled."""
         return self._sequence > 0
 
@@ -85,18 +88,19 @@ class SpoolFile:
             (the message names the file and line).
     """
 
-    def __init__(self, path):
+    def __init__(self, path: str) -> None:
         self.path = path
         self.progress_path = path + ".progress"
         lines = self._read_json_lines(path)
         if not lines or lines[0][1].get("spool") != SPOOL_FORMAT:
-            raise TrackingError(f"{path}:1: not an mlpipelines spool file "
-                                f"(expected a header with \"spool\": \"{SPOOL_FORMAT}\")")
+            raise TrackingError(
+                f'{path}:1: not an mlpipelines spool file (expected a header with "spool": "{SPOOL_FORMAT}")'
+            )
         self.header = lines[0][1]
         self.entries = []
         for number, record in lines[1:]:
             if not isinstance(record.get("seq"), int):
-                raise TrackingError(f"{path}:{number}: entry without an integer \"seq\"")
+                raise TrackingError(f'{path}:{number}: entry without an integer "seq"')
             self.entries.append(record)
         self.delivered = set()
         self.created_run_id = None
@@ -107,7 +111,7 @@ class SpoolFile:
                 self.created_run_id = record["run_id"]
 
     @staticmethod
-    def _read_json_lines(path, missing_ok=False):
+    def _read_json_lines(path: str, missing_ok: bool = False) -> list[tuple[int, dict[str, Any]]]:
         records = []
         try:
             with open(path, encoding="utf-8") as source:
@@ -129,25 +133,25 @@ class SpoolFile:
             raise TrackingError(f"{path}: no such spool file") from None
         return records
 
-    def run_id(self):
+    def run_id(self) -> str | None:
         """The run of the entries: header, a later ``run_id`` entry, or the one replay created."""
         run_id = self.header.get("run_id")
         for entry in self.entries:
             run_id = entry.get("run_id", run_id)
         return run_id or self.created_run_id
 
-    def mark_delivered(self, sequence):
+    def mark_delivered(self, sequence: int) -> None:
         """Durably record that entry ``sequence`` was delivered."""
         _append_line(self.progress_path, {"delivered": sequence})
         self.delivered.add(sequence)
 
-    def record_created_run(self, run_id):
+    def record_created_run(self, run_id: str) -> None:
         """Durably record the run created for this file's entries."""
         _append_line(self.progress_path, {"run_id": run_id})
         self.created_run_id = run_id
 
 
-def find_spool_files(path):
+def find_spool_files(path: str) -> list[str]:
     """Return the spool files at ``path`` (a ``.jsonl`` file or a directory searched recursively).
 
     Raises:
@@ -157,7 +161,7 @@ def find_spool_files(path):
         return [path]
     if not os.path.isdir(path):
         raise TrackingError(f"{path}: no such spool file or directory")
-    found = []
+    found: list[str] = []
     for root, _, files in os.walk(path):
         found.extend(os.path.join(root, name) for name in files if name.endswith(".jsonl"))
     return sorted(found)

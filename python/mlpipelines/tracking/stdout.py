@@ -1,19 +1,19 @@
 """STDOUT backend: one readable line per ``log_metrics`` call on standard output."""
 
 import sys
+from collections.abc import Mapping
+from typing import ClassVar
 
 from .base import ConfigKey, DeliveryReport, RunTracker, option, tracking_options
 from .redaction import MASK, is_secret_key
 from .registry import register_tracker
 
 
-
 @tracking_options
 class StdOutOptions:
     """Options of the STDOUT backend."""
 
-    stdout_experiment_name: str = option("experiment name shown in the output (default: default)",
-                                         default="default")
+    stdout_experiment_name: str = option("experiment name shown in the output (default: default)", default="default")
 
 
 class StdOutTracker(RunTracker):
@@ -29,16 +29,18 @@ class StdOutTracker(RunTracker):
     """
 
     options_class = StdOutOptions
-    config_keys = {"experiment_name": ConfigKey("stdout_experiment_name", "text")}
+    config_keys: ClassVar[dict[str, ConfigKey] | None] = {
+        "experiment_name": ConfigKey("stdout_experiment_name", "text")
+    }
 
-    def __init__(self, options):
+    def __init__(self, options: StdOutOptions) -> None:
         self.options = options
         self.experiment_name = options.stdout_experiment_name
         self._step_prefix = f"[{self.experiment_name}] step "
         self._header_printed = False
         self._values = 0
 
-    def _print(self, line):
+    def _print(self, line: str) -> None:
         stream = sys.stdout
         if not self._header_printed:
             self._header_printed = True
@@ -46,12 +48,12 @@ class StdOutTracker(RunTracker):
         stream.write(line)
         stream.flush()
 
-    def write_metrics(self, metrics, timestamp, step):
+    def write_metrics(self, metrics: Mapping[str, float], timestamp: int, step: int) -> None:
         pairs = " ".join([f"{key}={value:.6g}" for key, value in metrics.items()])
         self._print(f"{self._step_prefix}{step}: {pairs}\n")
         self._values += len(metrics)
 
-    def write_metric(self, key, value, timestamp, step):
+    def write_metric(self, key: str, value: float, timestamp: int, step: int) -> None:
         if not self._header_printed:
             self._print("")
         stream = sys.stdout
@@ -59,29 +61,28 @@ class StdOutTracker(RunTracker):
         stream.flush()
         self._values += 1
 
-    def write_params(self, params):
+    def write_params(self, params: dict[str, str]) -> None:
         self._print(f"[{self.experiment_name}] params: {self._pairs(params)}\n")
 
-    def write_tags(self, tags):
+    def write_tags(self, tags: dict[str, str]) -> None:
         self._print(f"[{self.experiment_name}] tags: {self._pairs(tags)}\n")
 
-    def write_artifact(self, path, artifact_path):
+    def write_artifact(self, path: str, artifact_path: str | None) -> None:
         target = f" -> {artifact_path}" if artifact_path else ""
         self._print(f"[{self.experiment_name}] artifact: {path}{target}\n")
 
-    def flush(self):
+    def flush(self) -> None:
         sys.stdout.flush()
 
-    def close(self, status="FINISHED"):
+    def close(self, status: str = "FINISHED") -> None:
         sys.stdout.flush()
 
-    def delivery_report(self):
+    def delivery_report(self) -> DeliveryReport:
         return DeliveryReport(sent=self._values)
 
     @staticmethod
-    def _pairs(mapping):
-        return " ".join(f"{key}={MASK if is_secret_key(key) else value}"
-                        for key, value in sorted(mapping.items()))
+    def _pairs(mapping: Mapping[str, object]) -> str:
+        return " ".join(f"{key}={MASK if is_secret_key(key) else value}" for key, value in sorted(mapping.items()))
 
 
 register_tracker("STDOUT", StdOutTracker)
