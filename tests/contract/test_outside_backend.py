@@ -5,15 +5,15 @@ The throwaway JSONL backend (sources in ``outside_backend/``): its Java half is 
 ``META-INF/services/de.monticore.mlpipelines.tracking.TrackingBackendProvider``; its Python half
 is a wheel whose ``entry_points.txt`` declares ``JSONL`` in the ``mlpipelines.trackers`` group,
 installed with ``pip install --target`` into a temporary directory put on ``PYTHONPATH``. Then
-``mlpipelines backends`` lists both halves, the contract holds for it, and a real ``mlpipelines
-run`` writes through both halves into the same run directory.
+``mlpipelines backends`` lists both halves, the contract tests (run in a pytest of their own with
+both halves on the paths) take it as one more case and pass, and a real ``mlpipelines run``
+writes through both halves into the same run directory.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
-import importlib.metadata
 import json
 import math
 import os
@@ -26,10 +26,9 @@ from types import SimpleNamespace
 import pytest
 import yaml
 
-from contract_checks import assert_option_keys_follow_the_rules, python_backends_from_java
+from contract_checks import assert_every_per_backend_test_covers, run_contract_tests
 from mlpipelines import bridge
-from mlpipelines.config import TrackingConfigError, load_tracking_config
-from mlpipelines.tracking import ENTRY_POINT_GROUP, register_tracker, registered_trackers, unregister_tracker
+from mlpipelines.tracking import ENTRY_POINT_GROUP
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = Path(__file__).resolve().parent / "outside_backend"
@@ -43,8 +42,13 @@ def build_java_half(directory: Path, classpath: list[str]) -> Path:
     """``javac`` against the generator's jars, then ``jar`` with the ServiceLoader file."""
     classes = directory / "classes"
     sources = sorted(str(source) for source in (SOURCES / "java").rglob("*.java"))
-    subprocess.run(["javac", "--release", "17", "-d", str(classes), "-cp", os.pathsep.join(classpath)] + sources,
-                   check=True, capture_output=True, text=True, timeout=300)
+    subprocess.run(
+        ["javac", "--release", "17", "-d", str(classes), "-cp", os.pathsep.join(classpath), *sources],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     service = classes / PROVIDER_SERVICE
     service.parent.mkdir(parents=True)
     service.write_text("org.example.jsonl.JsonlProvider\n", encoding="utf-8")
@@ -65,7 +69,7 @@ def build_python_half(directory: Path) -> Path:
         "mlpipelines_jsonl/__init__.py": (SOURCES / "python" / "mlpipelines_jsonl" / "__init__.py").read_bytes(),
         f"{dist_info}/METADATA": b"Metadata-Version: 2.1\nName: mlpipelines-jsonl\nVersion: 0.1.0\n",
         f"{dist_info}/WHEEL": b"Wheel-Version: 1.0\nGenerator: tests/contract\nRoot-Is-Purelib: true\n"
-                              b"Tag: py3-none-any\n",
+        b"Tag: py3-none-any\n",
         f"{dist_info}/entry_points.txt": f"[{ENTRY_POINT_GROUP}]\nJSONL = mlpipelines_jsonl:JsonlTracker\n".encode(),
     }
     record = []
@@ -79,9 +83,25 @@ def build_python_half(directory: Path) -> Path:
             archive.writestr(name, content)
         archive.writestr(f"{dist_info}/RECORD", "\n".join(record) + "\n")
     site = directory / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-index",
-                    "--disable-pip-version-check", "--target", str(site), str(wheel)],
-                   check=True, capture_output=True, text=True, timeout=300)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-index",
+            "--disable-pip-version-check",
+            "--target",
+            str(site),
+            str(wheel),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     return site
 
 
@@ -92,86 +112,39 @@ def jsonl(tmp_path_factory):
     jar = build_java_half(directory, bridge.classpath())
     site = build_python_half(directory)
     env = {key: value for key, value in os.environ.items() if not key.startswith("MLFLOW_")}
-    env.update({
-        "MLPIPELINES_EXTRA_CLASSPATH": str(jar),
-        "PYTHONPATH": os.pathsep.join([str(ROOT / "python"), str(site)]),
-        "MLPIPELINES_PYTHON": sys.executable,
-    })
+    env.update(
+        {
+            "MLPIPELINES_EXTRA_CLASSPATH": str(jar),
+            "PYTHONPATH": os.pathsep.join([str(ROOT / "python"), str(site)]),
+            "MLPIPELINES_PYTHON": sys.executable,
+        }
+    )
     return SimpleNamespace(jar=jar, site=site, env=env)
 
 
-@pytest.fixture
-def jsonl_in_process(java, jsonl, monkeypatch):
-    """The JSONL backend in this process: the Java registry of a class loader that sees the jar, and
-    the Python class registered from its installed entry point (removed again afterwards)."""
-    url_class = bridge.java_class("java.net.URL")
-    import jpype
-
-    urls = jpype.JArray(url_class)([java.Path.of(str(jsonl.jar), []).toUri().toURL()])
-    loader = bridge.java_class("java.net.URLClassLoader")(urls, java.TrackingBackends.class_.getClassLoader())
-    monkeypatch.syspath_prepend(str(jsonl.site))
-    entry_points = [entry_point for entry_point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)
-                    if entry_point.name == "JSONL"]
-    assert len(entry_points) == 1, entry_points
-    register_tracker(entry_points[0].name, entry_points[0].load())
-    try:
-        yield java.TrackingBackends.discover(loader)
-    finally:
-        unregister_tracker("JSONL")
-        sys.modules.pop("mlpipelines_jsonl", None)
-        loader.close()
-
-
 def run_console_script(args: list[str], jsonl, cwd: Path, command=CONSOLE_SCRIPT) -> subprocess.CompletedProcess:
-    return subprocess.run([str(command)] + args, cwd=cwd, env=jsonl.env, capture_output=True, text=True,
-                          timeout=600)
+    return subprocess.run([str(command), *args], cwd=cwd, env=jsonl.env, capture_output=True, text=True, timeout=600)
 
 
 @pytest.mark.parametrize("command", [CONSOLE_SCRIPT, JAVA_LAUNCHER], ids=["console-script", "java-launcher"])
 def test_backends_lists_both_halves(jsonl, tmp_path, command):
     result = run_console_script(["backends"], jsonl, tmp_path, command)
     assert result.returncode == 0, result.stderr
-    assert ("JSONL\n"
-            "  Java    org.example.jsonl.JsonlTracker\n"
-            "          tracking.yaml: backends.jsonl.{dir}\n"
-            "  Python  mlpipelines_jsonl.JsonlTracker\n"
-            "          --jsonl_dir (str, default runs/jsonl): directory holding one sub-directory per run") \
-        in result.stdout
+    assert (
+        "JSONL\n"
+        "  Java    org.example.jsonl.JsonlTracker\n"
+        "          tracking.yaml: backends.jsonl.{dir}\n"
+        "  Python  mlpipelines_jsonl.JsonlTracker\n"
+        "          --jsonl_dir (str, default runs/jsonl): directory holding one sub-directory per run"
+    ) in result.stdout
     assert "(none:" not in result.stdout
 
 
-def test_the_contract_holds_for_the_outside_backend(java, jsonl_in_process, tmp_path, monkeypatch):
-    java_backends = jsonl_in_process
-    assert sorted(str(name) for name in java_backends.names()) == sorted(registered_trackers())
-    provider = java_backends.find("jsonl").get()
-    assert {str(key) for key in provider.configKeys()} == set(registered_trackers()["JSONL"].config_keys)
-
-    monkeypatch.chdir(tmp_path)
-    run_root = tmp_path / "jsonl runs 'ü' \"数字\""
-    tracking_file = tmp_path / "tracking.yaml"
-    tracking_file.write_text(yaml.safe_dump({"backends": {"stdout": {"experiment_name": "outside"},
-                                                          "jsonl": {"dir": str(run_root)}}},
-                                            allow_unicode=True, sort_keys=False), encoding="utf-8")
-    loader = java.TrackingConfigLoader(java_backends, lambda variable: os.environ.get(variable))
-    tracker = java.TrackerFactory.createTracker(loader.load(java.Path.of(str(tracking_file), [])))
-    try:
-        tracker.startNewRun()
-        params = python_backends_from_java(java, tracker, ["STDOUT", "JSONL"])
-        tracker.endRun(java.RunStatus.FINISHED)
-    finally:
-        tracker.close()
-    assert params["jsonl_dir"] == str(run_root) and params["jsonl_run_name"] == "run_1"
-    python_options = load_tracking_config(tracking_file).python_options()
-    assert python_options["jsonl_dir"] == params["jsonl_dir"]
-    assert_option_keys_follow_the_rules(java, {"JSONL": {key for key in params if key.startswith("jsonl_")}})
-
-    tracking_file.write_text("backends:\n  jsonl:\n    directory: runs\n", encoding="utf-8")
-    with pytest.raises(java.TrackingConfigException) as java_error:
-        loader.load(java.Path.of(str(tracking_file), []))
-    with pytest.raises(TrackingConfigError) as python_error:
-        load_tracking_config(tracking_file)
-    assert str(java_error.value.getKeyPath()) == python_error.value.key_path == "backends.jsonl.directory"
-    assert str(java_error.value.getProblem()) == python_error.value.problem == "unknown key; expected one of dir"
+@pytest.mark.slow
+def test_the_contract_tests_pass_with_the_outside_backend_installed(jsonl, tmp_path):
+    """The contract tests, run with JSONL on both paths, take it as one more case, and it passes."""
+    outcomes = run_contract_tests(ROOT, jsonl.env, tmp_path / "basetemp")
+    assert_every_per_backend_test_covers(outcomes, "JSONL", like="CSV")
 
 
 def test_a_real_run_writes_through_both_halves(jsonl, tmp_path):
@@ -179,13 +152,29 @@ def test_a_real_run_writes_through_both_halves(jsonl, tmp_path):
     training = experiment["training"]
     run_root = tmp_path / "runs" / "jsonl"
     tracking_file = tmp_path / "tracking.yaml"
-    tracking_file.write_text(yaml.safe_dump({
-        "backends": {"stdout": {"experiment_name": "outside"}, "jsonl": {"dir": str(run_root)}},
-        "tags": {"route": "outside the tree"},
-    }, sort_keys=False), encoding="utf-8")
+    tracking_file.write_text(
+        yaml.safe_dump(
+            {
+                "backends": {"stdout": {"experiment_name": "outside"}, "jsonl": {"dir": str(run_root)}},
+                "tags": {"route": "outside the tree"},
+            },
+            sort_keys=False,
+        ),
+        encoding="utf-8",
+    )
 
-    result = run_console_script(["run", str(ROOT / "examples" / "digits.yaml"), "--tracking", str(tracking_file),
-                                 "--out", str(tmp_path / "out")], jsonl, tmp_path)
+    result = run_console_script(
+        [
+            "run",
+            str(ROOT / "examples" / "digits.yaml"),
+            "--tracking",
+            str(tracking_file),
+            "--out",
+            str(tmp_path / "out"),
+        ],
+        jsonl,
+        tmp_path,
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
 
     assert sorted(path.name for path in run_root.iterdir()) == ["run_1"], "Python must write into Java's run"

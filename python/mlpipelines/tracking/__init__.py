@@ -14,7 +14,7 @@ Example::
         tracker.log_metrics({"loss": 0.3, "acc": 0.9}, step=12)
 """
 
-from .base import ConfigKey, DeliveryReport, RunTracker, option, tracking_options
+from .base import DeliveryReport, RunTracker, option, tracking_options
 from .csv import CsvOptions, CsvTracker
 from .errors import TrackingError
 from .mlflow import MLflowOptions, MLflowTracker
@@ -40,7 +40,6 @@ _import_built_in_backends()
 
 __all__ = [
     "ENTRY_POINT_GROUP",
-    "ConfigKey",
     "CsvOptions",
     "CsvTracker",
     "DeliveryReport",

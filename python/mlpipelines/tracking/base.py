@@ -205,25 +205,6 @@ def end_status(status: object) -> str:
     return normalized
 
 
-@dataclass(frozen=True)
-class ConfigKey:
-    """One key of a backend's section of tracking.yaml, as the Python side validates it.
-
-    Attributes:
-        option: the command-line option the key sets (``csv_dir`` for ``backends.csv.dir``),
-            or None for a key only the Java half uses (``clean_up``).
-        kind: ``"text"`` any string; ``"name"`` a non-blank string; ``"path"`` a non-blank
-            path without NUL characters; ``"run_statuses"`` a list of ``RUN_STATUSES``.
-
-    Example::
-
-        config_keys = {"dir": ConfigKey("csv_dir", "path")}
-    """
-
-    option: str | None = None
-    kind: str = "text"
-
-
 class RunTracker(ABC):
     """One place metrics, params, tags and artifacts of a training run go to.
 
@@ -256,9 +237,6 @@ class RunTracker(ABC):
     # True: the constructor receives the namespace of all command-line arguments, even though
     # options_class declares options (so that the parser accepts them).
     receives_namespace: ClassVar[bool] = False
-    # The keys of this backend's tracking.yaml section: yaml key -> ConfigKey; None when
-    # undeclared (then mlpipelines.config checks only that the section is a mapping).
-    config_keys: ClassVar[dict[str, ConfigKey] | None] = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

@@ -15,9 +15,9 @@ import os
 import shutil
 import tempfile
 from collections.abc import Mapping
-from typing import ClassVar, Optional
+from typing import Optional
 
-from .base import ConfigKey, DeliveryReport, RunTracker, now_millis, option, tracking_options
+from .base import DeliveryReport, RunTracker, now_millis, option, tracking_options
 from .registry import register_tracker
 from .rundirs import (
     claim_run_directory,
@@ -58,7 +58,6 @@ class CsvTracker(RunTracker):
     """
 
     options_class = CsvOptions
-    config_keys: ClassVar[dict[str, ConfigKey] | None] = {"dir": ConfigKey("csv_dir", "path")}
 
     def __init__(self, options: CsvOptions) -> None:
         self.options = options

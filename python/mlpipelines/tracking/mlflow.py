@@ -19,9 +19,9 @@ cannot be written, and the closing message says so.
 
 import os
 from collections.abc import Mapping
-from typing import ClassVar, Optional
+from typing import Optional
 
-from .base import ConfigKey, DeliveryReport, RunTracker, end_status, option, tracking_options
+from .base import DeliveryReport, RunTracker, end_status, option, tracking_options
 from .mlflow_delivery import DEFAULT_RETRY, MLflowDelivery, RetryPolicy, RunTarget
 from .registry import register_tracker
 from .requirements import require_library
@@ -71,11 +71,6 @@ class MLflowTracker(RunTracker):
     """
 
     options_class = MLflowOptions
-    config_keys: ClassVar[dict[str, ConfigKey] | None] = {
-        "experiment_name": ConfigKey("mlflow_experiment_name", "name"),
-        "tracking_uri": ConfigKey("mlflow_tracking_uri", "name"),
-        "clean_up": ConfigKey(None, "run_statuses"),
-    }
 
     def __init__(
         self,

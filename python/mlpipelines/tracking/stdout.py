@@ -2,9 +2,8 @@
 
 import sys
 from collections.abc import Mapping
-from typing import ClassVar
 
-from .base import ConfigKey, DeliveryReport, RunTracker, option, tracking_options
+from .base import DeliveryReport, RunTracker, option, tracking_options
 from .redaction import MASK, is_secret_key
 from .registry import register_tracker
 
@@ -29,9 +28,6 @@ class StdOutTracker(RunTracker):
     """
 
     options_class = StdOutOptions
-    config_keys: ClassVar[dict[str, ConfigKey] | None] = {
-        "experiment_name": ConfigKey("stdout_experiment_name", "text")
-    }
 
     def __init__(self, options: StdOutOptions) -> None:
         self.options = options

@@ -19,10 +19,10 @@ import logging
 import os
 import threading
 from collections.abc import Callable, Mapping
-from typing import Any, ClassVar, Optional
+from typing import Any, Optional
 
 from . import lifecycle
-from .base import ConfigKey, DeliveryReport, RunTracker, end_status, option, tracking_options
+from .base import DeliveryReport, RunTracker, end_status, option, tracking_options
 from .errors import TrackingError
 from .registry import register_tracker
 from .requirements import require_library
@@ -66,7 +66,6 @@ class TensorBoardTracker(RunTracker):
     """
 
     options_class = TensorBoardOptions
-    config_keys: ClassVar[dict[str, ConfigKey] | None] = {"log_dir": ConfigKey("tensorboard_log_dir", "path")}
     flush_seconds = 10
 
     def __init__(self, options: TensorBoardOptions, *, max_queued: int = 100_000) -> None:

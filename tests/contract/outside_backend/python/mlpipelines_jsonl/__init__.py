@@ -10,17 +10,17 @@ import os
 from typing import Optional
 
 from mlpipelines.tracking import RunTracker, option, tracking_options
-from mlpipelines.tracking.base import ConfigKey
 
 
 @tracking_options
 class JsonlOptions:
     """Options of the JSONL backend."""
 
-    jsonl_dir: str = option("directory holding one sub-directory per run (default: runs/jsonl)",
-                            default="runs/jsonl")
-    jsonl_run_name: Optional[str] = option(
-        "existing run directory to write into (default: claim the next run_<N>)", default=None)
+    jsonl_dir: str = option("directory holding one sub-directory per run (default: runs/jsonl)", default="runs/jsonl")
+    # argparse-dataclass reads the type at run time and understands Optional, not `str | None`.
+    jsonl_run_name: Optional[str] = option(  # noqa: UP045
+        "existing run directory to write into (default: claim the next run_<N>)", default=None
+    )
 
 
 class JsonlTracker(RunTracker):
@@ -31,7 +31,6 @@ class JsonlTracker(RunTracker):
     """
 
     options_class = JsonlOptions
-    config_keys = {"dir": ConfigKey("jsonl_dir", "path")}
 
     def __init__(self, options):
         self.options = options
@@ -54,7 +53,9 @@ class JsonlTracker(RunTracker):
         return self._path
 
     def write_metrics(self, metrics, timestamp, step):
-        lines = "".join(json.dumps({"step": step, "timestamp": timestamp, "key": key, "value": value}) + "\n"
-                        for key, value in metrics.items())
+        lines = "".join(
+            json.dumps({"step": step, "timestamp": timestamp, "key": key, "value": value}) + "\n"
+            for key, value in metrics.items()
+        )
         with open(self._metrics_path(), "a", encoding="utf-8") as stream:
             stream.write(lines)

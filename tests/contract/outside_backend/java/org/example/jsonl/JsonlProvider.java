@@ -21,6 +21,12 @@ public final class JsonlProvider implements TrackingBackendProvider<JsonlProvide
         public Map<String, String> settings() {
             return Map.of("dir", dir.toString());
         }
+
+        /** {@code jsonl_dir}, absolute, so that it means the same from the script's directory. */
+        @Override
+        public Map<String, String> pythonOptions() {
+            return Map.of("jsonl_dir", dir.toAbsolutePath().normalize().toString());
+        }
     }
 
     @Override
@@ -49,6 +55,6 @@ public final class JsonlProvider implements TrackingBackendProvider<JsonlProvide
 
     @Override
     public RunTracker createTracker(Config config) {
-        return new JsonlTracker(config.dir());
+        return new JsonlTracker(config);
     }
 }

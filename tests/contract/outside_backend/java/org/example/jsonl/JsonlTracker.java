@@ -22,12 +22,14 @@ import java.util.Map;
 public final class JsonlTracker implements RunTracker {
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    private final JsonlProvider.Config config;
     private final Path dir;
     private Path runDirectory;
 
-    /** A tracker for runs below {@code dir}; nothing is written before {@link #startNewRun()}. */
-    public JsonlTracker(Path dir) {
-        this.dir = dir.toAbsolutePath().normalize();
+    /** A tracker for runs below {@code config.dir()}; nothing is written before {@link #startNewRun()}. */
+    public JsonlTracker(JsonlProvider.Config config) {
+        this.config = config;
+        this.dir = config.dir().toAbsolutePath().normalize();
     }
 
     @Override
@@ -75,8 +77,7 @@ public final class JsonlTracker implements RunTracker {
 
     @Override
     public synchronized Map<String, String> getPythonParams() {
-        Map<String, String> params = new LinkedHashMap<>();
-        params.put("jsonl_dir", dir.toString());
+        Map<String, String> params = new LinkedHashMap<>(config.pythonOptions());
         if (runDirectory != null) {
             params.put("jsonl_run_name", runDirectory.getFileName().toString());
         }
