@@ -155,6 +155,16 @@ def test_the_secret_key_rule_is_the_same_in_both_languages(java):
         assert is_secret_key(key) == bool(java.Secrets.isSecretKey(key)), repr(key)
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="Python's re.IGNORECASE folds non-ASCII letters (U+017F long s ~ 's', U+212A Kelvin sign ~ 'k'), "
+    "Java's (?i) folds ASCII only: re.ASCII in redaction.SECRET_KEY or UNICODE_CASE in Secrets would make them agree",
+)
+@pytest.mark.parametrize("key", ["\u017fecret", "api_\u212aey"], ids=["long-s", "kelvin-sign"])
+def test_the_secret_key_rule_folds_case_alike_beyond_ascii(java, key):
+    assert is_secret_key(key) == bool(java.Secrets.isSecretKey(key))
+
+
 def test_the_run_statuses_are_the_same_in_both_languages(java):
     statuses = list(java.RunStatus.values())
     assert tuple(str(status.name()) for status in statuses) == RUN_STATUSES
