@@ -84,7 +84,7 @@ def test_the_default_python_options_are_declared_by_the_python_backend(java, nam
     assert_option_keys_follow_the_rules(java, name, set(options), "pythonOptions() key")
 
 
-@pytest.mark.parametrize("name", [name for name in EVERY_NAME if registered_trackers()[name].options_class is not None])
+@pytest.mark.parametrize("name", [name for name, cls in registered_trackers().items() if cls.options_class is not None])
 def test_the_python_declared_options_follow_the_rules(java, name):
     assert_option_keys_follow_the_rules(java, name, declared_options(name), "declared option")
 
