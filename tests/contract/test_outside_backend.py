@@ -68,8 +68,7 @@ def build_python_half(directory: Path) -> Path:
     files = {
         "mlpipelines_jsonl/__init__.py": (SOURCES / "python" / "mlpipelines_jsonl" / "__init__.py").read_bytes(),
         f"{dist_info}/METADATA": b"Metadata-Version: 2.1\nName: mlpipelines-jsonl\nVersion: 0.1.0\n",
-        f"{dist_info}/WHEEL": b"Wheel-Version: 1.0\nGenerator: tests/contract\nRoot-Is-Purelib: true\n"
-        b"Tag: py3-none-any\n",
+        f"{dist_info}/WHEEL": b"Wheel-Version: 1.0\nGenerator: contract\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
         f"{dist_info}/entry_points.txt": f"[{ENTRY_POINT_GROUP}]\nJSONL = mlpipelines_jsonl:JsonlTracker\n".encode(),
     }
     record = []
