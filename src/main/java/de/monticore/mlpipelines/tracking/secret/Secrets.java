@@ -11,10 +11,12 @@ public final class Secrets {
     public static final String MASK = "********";
 
     // "password" and "secret" anywhere; "token" and "auth" only as whole words, so that
-    // tokenizer_vocab_size and author stay visible.
+    // tokenizer_vocab_size and author stay visible. The flags make the rule read keys as Python's
+    // re.IGNORECASE does: Unicode case folding (U+017F 'ſ' is an 's') and '.' stopping only at '\n'.
     private static final Pattern SECRET_KEY = Pattern.compile(
-            "(?i).*(password|passwd|secret|api[_-]?key|access[_-]?key|private[_-]?key|credential).*"
-                    + "|(?i)(.*[_.-])?(token|auth|pwd)([_.-].*)?");
+            ".*(password|passwd|secret|api[_-]?key|access[_-]?key|private[_-]?key|credential).*"
+                    + "|(.*[_.-])?(token|auth|pwd)([_.-].*)?",
+            Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE | Pattern.UNIX_LINES);
 
     private static final Pattern SECRET_VALUE = Pattern.compile(
             "(?i)(.*(password|passwd|secret|token|api[_-]?key)\\s*[=:].+)"
