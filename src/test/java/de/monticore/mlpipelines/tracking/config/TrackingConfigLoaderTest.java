@@ -143,7 +143,7 @@ class TrackingConfigLoaderTest {
     void rejectsAnUnknownBackendListingTheValidOnes() {
         TrackingConfigException error = rejected("backends:\n  stdout:\n  wandb:\n    project: x\n");
         assertEquals("tracking.yaml: backends.wandb: 'wandb' is not a tracking backend; expected one of "
-                + "STDOUT, MLFLOW, CSV, TENSORBOARD", error.getMessage());
+                + String.join(", ", TrackingBackends.discover().names()), error.getMessage());
         assertEquals("backends.wandb", error.getKeyPath());
     }
 
