@@ -74,14 +74,16 @@ public final class EndRunSpool {
     }
 
     /**
-     * True if a spool file under {@code directory} holds an end of the run that replay has not
-     * delivered yet: what the server says about that run is not its last word.
+     * The runs with an end in a spool file under {@code directory} (searched recursively, Java's and
+     * Python's files alike) that replay has not delivered yet: what the server says about those runs
+     * is not their last word.
      *
-     * @throws IOException if a spool file or its progress cannot be read
+     * @throws IOException if a spool file or its progress cannot be read, naming the file and line
      */
-    public static boolean hasPendingEnd(Path directory, String runId) throws IOException {
+    public static Set<String> runsWithPendingEnd(Path directory) throws IOException {
+        Set<String> pending = new HashSet<>();
         if (!Files.isDirectory(directory)) {
-            return false;
+            return pending;
         }
         List<Path> files;
         try (Stream<Path> found = Files.walk(directory)) {
@@ -104,12 +106,12 @@ public final class EndRunSpool {
             }
             for (JsonNode entry : lines.subList(1, lines.size())) {
                 fileRun = entry.has("run_id") ? entry.path("run_id").asText() : fileRun;
-                if (runId.equals(fileRun) && entry.has("end_run") && !delivered.contains(entry.path("seq").asInt())) {
-                    return true;
+                if (entry.has("end_run") && !delivered.contains(entry.path("seq").asInt()) && !fileRun.isEmpty()) {
+                    pending.add(fileRun);
                 }
             }
         }
-        return false;
+        return pending;
     }
 
     private static List<JsonNode> readLines(Path file) throws IOException {

@@ -325,16 +325,28 @@ public class MLflowTracker implements RunTracker {
                 pageToken = page.nextPageToken();
             } while (pageToken != null);
         }
+        if (candidates.isEmpty()) {
+            return;
+        }
+        Path spool = spoolDirectory();
+        Set<String> pendingEnds;
+        try {
+            pendingEnds = EndRunSpool.runsWithPendingEnd(spool);
+        } catch (IOException | UncheckedIOException e) {
+            throw new TrackingException("clean-up deleted none of the " + candidates.size() + " candidate run(s) of "
+                    + "experiment " + experiment.id() + ": cannot read the spool directory " + spool + " to confirm "
+                    + "that no end of theirs is pending there: " + e.getMessage(), e);
+        }
         List<String> kept = new ArrayList<>();
         for (String candidate : candidates) {
             try {
-                String unconfirmed = whyNotConfirmed(candidate);
+                String unconfirmed = whyNotConfirmed(candidate, pendingEnds.contains(candidate), spool);
                 if (unconfirmed == null) {
                     client.deleteRun(candidate);
                 } else {
                     warn("clean-up keeps run " + candidate + ": " + unconfirmed);
                 }
-            } catch (TrackingException | IOException | UncheckedIOException e) {
+            } catch (TrackingException e) {
                 kept.add("run " + candidate + " (" + e.getMessage() + ")");
             }
         }
@@ -345,13 +357,13 @@ public class MLflowTracker implements RunTracker {
     }
 
     /** Null if the run is confirmed to be in a clean_up state now; else why it is not. */
-    private String whyNotConfirmed(String runId) throws IOException {
+    private String whyNotConfirmed(String runId, boolean endPending, Path spool) {
+        if (endPending) {
+            return "its end is still pending in " + spool + " (" + replayCommand(spool) + ")";
+        }
         String status = client.getRun(runId).status();
         if (config.cleanUp().stream().noneMatch(state -> state.name().equals(status))) {
             return "its status is now " + status;
-        }
-        if (EndRunSpool.hasPendingEnd(spoolDirectory(), runId)) {
-            return "its end is still pending in " + spoolDirectory() + " (" + replayCommand(spoolDirectory()) + ")";
         }
         return null;
     }
