@@ -14,7 +14,9 @@ import java.util.Map;
  * @param exitCode      the script's exit code ({@code 128 + n} when killed by signal n); null when it never started
  * @param failureReason why the run did not finish (also its {@code failure_reason} tag); null when FINISHED
  * @param runIds        the run's identity per backend option, e.g. {@code mlflow_run_id} or {@code csv_run_name}
- * @param locations     where to find the run, label to URL/file/directory, from {@code getRunLocations()}
+ * @param locations     how the run's end stands per store ({@code getRunEndStates()}, e.g. a pending end and
+ *                      the command that completes it), then where to find the run, label to URL/file/directory
+ *                      ({@code getRunLocations()})
  * @param problems      tracking errors that did not stop the pipeline, already phrased
  * @param setup         time to start the run and log params and artifacts
  * @param training      time the script ran

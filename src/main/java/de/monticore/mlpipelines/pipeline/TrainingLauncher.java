@@ -208,13 +208,22 @@ public final class TrainingLauncher implements AutoCloseable {
         attempt(problems, "endRun(" + finalStatus + ")", () -> tracker.endRun(finalStatus));
         AtomicReference<Map<String, String>> found = new AtomicReference<>(Map.of());
         attempt(problems, "getRunLocations()", () -> found.set(tracker.getRunLocations()));
-        locations = found.get();
+        locations = withRunEndStates(tracker, found.get(), problems);
         attempt(problems, "cleanUpRepository()", tracker::cleanUpRepository);
         attempt(problems, "close()", tracker::close);
         long end = System.nanoTime();
         return new LaunchResult(status, exitCode, failureReason, runIds, locations, problems,
                 Duration.ofNanos(trainingStart - start), Duration.ofNanos(trainingEnd - trainingStart),
                 Duration.ofNanos(end - finishStart));
+    }
+
+    /** The tracker's per-store end states (a pending end names its replay command), then the locations. */
+    private Map<String, String> withRunEndStates(RunTracker tracker, Map<String, String> locations,
+                                                 List<String> problems) {
+        Map<String, String> combined = new java.util.LinkedHashMap<>();
+        attempt(problems, "getRunEndStates()", () -> combined.putAll(tracker.getRunEndStates()));
+        locations.forEach(combined::putIfAbsent);
+        return combined;
     }
 
     /**

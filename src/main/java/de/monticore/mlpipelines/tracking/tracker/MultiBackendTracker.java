@@ -323,6 +323,17 @@ public class MultiBackendTracker implements RunTracker {
         return locations;
     }
 
+    /** How the last run's end stands in each backend's store; a failing backend is reported and left out. */
+    @Override
+    public Map<String, String> getRunEndStates() {
+        Map<String, String> states = new LinkedHashMap<>();
+        for (Map.Entry<String, RunTracker> entry : trackers.entrySet()) {
+            call(entry.getKey(), "getRunEndStates", entry.getValue(),
+                    tracker -> states.putAll(tracker.getRunEndStates()));
+        }
+        return states;
+    }
+
     /**
      * Ends a run still running as KILLED, cleans up ({@link #cleanUpRepository()}) unless that already
      * ran since the last {@link #startNewRun()} (a tracker that never started a run does not clean up),

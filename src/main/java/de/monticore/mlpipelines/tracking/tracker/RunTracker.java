@@ -84,6 +84,16 @@ public interface RunTracker extends AutoCloseable {
         return Map.of();
     }
 
+    /**
+     * How the last run's end stands in each store this backend writes, label to state, for the
+     * summary: the status the store recorded (e.g. {@code "MLflow status"} to {@code FINISHED}), or
+     * that the end is pending and the exact command that completes it. Empty for backends whose
+     * end cannot be pending, and before an end was requested.
+     */
+    default Map<String, String> getRunEndStates() {
+        return Map.of();
+    }
+
     /** Releases resources; ends a run still running as KILLED. Never throws for a closed tracker. */
     @Override
     default void close() {

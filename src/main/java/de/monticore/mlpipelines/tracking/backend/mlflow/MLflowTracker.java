@@ -44,6 +44,13 @@ import java.util.stream.Stream;
  * warning. Re-logging a param with its current value is harmless; a different value is refused by
  * MLflow (params are immutable) and reported as a {@link TrackingException}.
  *
+ * <p>Ending a run: if the status and end time cannot be delivered after the retries (the server
+ * does not answer, or answers 429/5xx), they are spooled ({@link EndRunSpool}) to the spool
+ * directory ({@code mlflow_spool_dir}, else {@link MLflowOptions#defaultSpoolDirectory()}) and
+ * {@link #getRunEndStates()} says that the end is pending and names the {@code mlpipelines replay}
+ * command that completes it. A run whose end was requested is never ended again, so {@link #close()}
+ * does not turn it KILLED. Clean-up deletes only runs whose status it confirmed.
+ *
  * <p>Credentials come from {@code MLFLOW_TRACKING_TOKEN} or
  * {@code MLFLOW_TRACKING_USERNAME}/{@code MLFLOW_TRACKING_PASSWORD}; they never appear in
  * {@link #getPythonParams()}, in output or in exception messages.
@@ -65,6 +72,8 @@ public class MLflowTracker implements RunTracker {
     private MLflowRun run;
     private boolean runActive;
     private boolean closed;
+    /** How the last run's end stands in MLflow, for the summary; null before an end was requested. */
+    private String endState;
 
     /** A tracker with {@link MLflowOptions#defaults()}: credentials from the process environment. */
     public MLflowTracker(MLflowConfig config) {
@@ -95,13 +104,17 @@ public class MLflowTracker implements RunTracker {
         tags.put("mlflow.source.name", "mlpipelines");
         run = NumberedRuns.create(client, experiment.id(), System.currentTimeMillis(), tags);
         runActive = true;
+        endState = null;
         infiniteMetricWarnings.clear();
     }
 
     /**
-     * Sets the run's status and end time; a no-op without a running run.
+     * Sets the run's status and end time; a no-op without a running run. When the server cannot be
+     * reached (after the retries) the end is spooled instead, with a warning naming the replay
+     * command; either way the run counts as ended and is never ended again.
      *
      * @throws IllegalArgumentException for a status that does not end a run
+     * @throws TrackingException        if MLflow refused the end, or it could be neither delivered nor spooled
      */
     @Override
     public synchronized void endRun(RunStatus status) {
@@ -111,8 +124,73 @@ public class MLflowTracker implements RunTracker {
         if (!runActive) {
             return;
         }
-        client.updateRun(run.id(), status.name(), System.currentTimeMillis());
+        // The end is requested from here on: whatever happens below, close() must not re-mark the run.
         runActive = false;
+        long endTime = System.currentTimeMillis();
+        try {
+            client.updateRun(run.id(), status.name(), endTime);
+            endState = status.name();
+        } catch (MLflowRequestException e) {
+            if (!isUnreachable(e)) {
+                endState = "not ended: MLflow refused " + status + ": " + e.getMessage();
+                throw e;
+            }
+            spoolEnd(status, endTime, e);
+        }
+    }
+
+    /**
+     * {@code "MLflow status"} to how the last run's end stands in MLflow: its status (e.g.
+     * {@code FINISHED}), or {@code end pending (FINISHED spooled to FILE); complete it with: mlpipelines
+     * replay DIR}, or why it did not end. Empty before an end was requested.
+     */
+    @Override
+    public synchronized Map<String, String> getRunEndStates() {
+        return endState == null ? Map.of() : Map.of("MLflow status", endState);
+    }
+
+    /** The directory undelivered run ends are spooled to, absolute. */
+    public Path spoolDirectory() {
+        String configured = config.pythonOptions().get("mlflow_spool_dir");
+        return configured == null ? options.defaultSpoolDirectory()
+                : Path.of(configured).toAbsolutePath().normalize();
+    }
+
+    /** The command that delivers what is spooled in {@code directory}, ready to paste into a shell. */
+    public static String replayCommand(Path directory) {
+        String path = directory.toString();
+        String quoted = path.matches("[A-Za-z0-9_./:@%+=,-]+") ? path : "'" + path.replace("'", "'\\''") + "'";
+        return "mlpipelines replay " + quoted;
+    }
+
+    private void spoolEnd(RunStatus status, long endTime, MLflowRequestException undelivered) {
+        Path directory = spoolDirectory();
+        try {
+            Path file = EndRunSpool.write(directory, spoolTrackingUri(), run.id(), experiment.id(), experiment.name(),
+                    status.name(), endTime);
+            endState = "end pending (" + status + " spooled to " + file + "); complete it with: "
+                    + replayCommand(directory);
+            warn("could not end run " + run.id() + " as " + status + " (" + undelivered.getMessage() + "); "
+                    + endState);
+        } catch (IOException | UncheckedIOException e) {
+            endState = "RUNNING: the end " + status + " could be neither delivered nor spooled";
+            TrackingException failure = new TrackingException("could not end MLflow run " + run.id() + " as "
+                    + status + " (" + undelivered.getMessage() + ") nor spool the end to " + directory + ": " + e,
+                    undelivered);
+            failure.addSuppressed(e);
+            throw failure;
+        }
+    }
+
+    /** Where replay sends a spooled end: the configured server, or the local store itself (its server stops with us). */
+    private String spoolTrackingUri() {
+        return LocalStore.isServerUrl(config.trackingUri()) ? client.serverUrl().toString()
+                : LocalStore.parse(config.trackingUri()).uri();
+    }
+
+    /** No answer, or one that says "try later" (429, 5xx): worth spooling, unlike a refusal. */
+    private static boolean isUnreachable(MLflowRequestException e) {
+        return e.statusCode() == 0 || e.statusCode() == 429 || e.statusCode() >= 500;
     }
 
     @Override
@@ -219,7 +297,13 @@ public class MLflowTracker implements RunTracker {
     /**
      * Deletes every run of the experiment whose status is one of the configured {@code clean_up}
      * states, except this tracker's running run. All pages are read before anything is deleted, so
-     * that deleting does not shift the pages.
+     * that deleting does not shift the pages. Each candidate is confirmed before it is deleted: its
+     * status read again from the server is still a {@code clean_up} state, and no spool file in the
+     * spool directory holds an undelivered end of it (then the server's status is not its last word).
+     * A run that cannot be confirmed is kept.
+     *
+     * @throws TrackingException after the confirmed runs were deleted, naming every run that was kept
+     *                           because confirming or deleting it failed
      */
     @Override
     public synchronized void cleanUpRepository() {
@@ -227,7 +311,7 @@ public class MLflowTracker implements RunTracker {
             return;
         }
         connect();
-        List<String> doomed = new ArrayList<>();
+        List<String> candidates = new ArrayList<>();
         for (RunStatus status : config.cleanUp()) {
             String pageToken = null;
             do {
@@ -235,13 +319,53 @@ public class MLflowTracker implements RunTracker {
                         "attributes.status = '" + status.name() + "'", "ACTIVE_ONLY", options.searchPageSize(), pageToken);
                 for (MLflowRun found : page.runs()) {
                     if (!(runActive && found.id().equals(run.id()))) {
-                        doomed.add(found.id());
+                        candidates.add(found.id());
                     }
                 }
                 pageToken = page.nextPageToken();
             } while (pageToken != null);
         }
-        doomed.forEach(client::deleteRun);
+        if (candidates.isEmpty()) {
+            return;
+        }
+        Path spool = spoolDirectory();
+        Set<String> pendingEnds;
+        try {
+            pendingEnds = EndRunSpool.runsWithPendingEnd(spool);
+        } catch (IOException | UncheckedIOException e) {
+            throw new TrackingException("clean-up deleted none of the " + candidates.size() + " candidate run(s) of "
+                    + "experiment " + experiment.id() + ": cannot read the spool directory " + spool + " to confirm "
+                    + "that no end of theirs is pending there: " + e.getMessage(), e);
+        }
+        List<String> kept = new ArrayList<>();
+        for (String candidate : candidates) {
+            try {
+                String unconfirmed = whyNotConfirmed(candidate, pendingEnds.contains(candidate), spool);
+                if (unconfirmed == null) {
+                    client.deleteRun(candidate);
+                } else {
+                    warn("clean-up keeps run " + candidate + ": " + unconfirmed);
+                }
+            } catch (TrackingException e) {
+                kept.add("run " + candidate + " (" + e.getMessage() + ")");
+            }
+        }
+        if (!kept.isEmpty()) {
+            throw new TrackingException("clean-up could not confirm or delete, and so kept, " + kept.size()
+                    + " run(s) of experiment " + experiment.id() + ": " + String.join("; ", kept));
+        }
+    }
+
+    /** Null if the run is confirmed to be in a clean_up state now; else why it is not. */
+    private String whyNotConfirmed(String runId, boolean endPending, Path spool) {
+        if (endPending) {
+            return "its end is still pending in " + spool + " (" + replayCommand(spool) + ")";
+        }
+        String status = client.getRun(runId).status();
+        if (config.cleanUp().stream().noneMatch(state -> state.name().equals(status))) {
+            return "its status is now " + status;
+        }
+        return null;
     }
 
     /**
@@ -299,7 +423,8 @@ public class MLflowTracker implements RunTracker {
     }
 
     /**
-     * Ends a still running run as KILLED and stops the local server if this tracker started it and no
+     * Ends a run whose end was never requested as KILLED (one ended or spooled by {@link #endRun}
+     * is left as it was asked to end) and stops the local server if this tracker started it and no
      * one else uses it. Failures are reported as warnings, never thrown.
      */
     @Override
@@ -309,6 +434,7 @@ public class MLflowTracker implements RunTracker {
         }
         closed = true;
         try {
+            // Only a run whose end was never requested: one ended or spooled stays as it was asked to end.
             if (runActive) {
                 endRun(RunStatus.KILLED);
             }

@@ -56,6 +56,8 @@ public final class LocalMLflowServer {
     private static final Map<Path, SharedServer> HELD = new ConcurrentHashMap<>();
     private static final Map<Path, Object> LOCKS = new ConcurrentHashMap<>();
     private static final AtomicBoolean RELEASE_ON_EXIT_REGISTERED = new AtomicBoolean();
+    /** How long releasing waits for another process's hold on the lock file before it gives up and says so. */
+    private static final Duration RELEASE_LOCK_TIMEOUT = Duration.ofSeconds(30);
 
     private LocalMLflowServer() {
     }
@@ -135,7 +137,8 @@ public final class LocalMLflowServer {
             HELD.remove(stateFile);
             createParentDirectory(store);
             try {
-                return files.underLock(() -> {
+                // Another process may hold the lock while it starts a server: as long as a start may take.
+                return files.underLock(settings.startupTimeout().plus(RELEASE_LOCK_TIMEOUT), () -> {
                     Optional<ServerState> running = files.readState().filter(LocalMLflowServer::isOurLiveServer);
                     boolean started = running.isEmpty();
                     ServerState state = running.orElseGet(() -> start(store, settings, files));
@@ -246,14 +249,19 @@ public final class LocalMLflowServer {
             }
             HELD.remove(stateFile);
             try {
-                files.underLock(() -> {
+                files.underLock(RELEASE_LOCK_TIMEOUT, () -> {
                     files.removeOwnLease();
                     if (files.liveLeaseHolders() > 0) {
                         return null;
                     }
                     Optional<ServerState> state = files.readState();
                     if (state.isPresent() && state.get().pid() == held.state.pid()) {
-                        ProcessHandle.of(held.state.pid()).ifPresent(LocalMLflowServer::stopProcessTree);
+                        List<Long> survivors = ProcessHandle.of(held.state.pid())
+                                .map(LocalMLflowServer::stopProcessTree).orElse(List.of());
+                        if (!survivors.isEmpty()) {
+                            throw new IOException("the local MLflow server's processes " + survivors
+                                    + " are still alive after SIGKILL");
+                        }
                         files.deleteState();
                     }
                     return null;
@@ -289,22 +297,41 @@ public final class LocalMLflowServer {
 
     /**
      * Stops a process and everything it started: descendants are collected first, because a child
-     * whose parent is gone is no longer found as a descendant. SIGTERM, up to 10 s, then SIGKILL.
+     * whose parent is gone is no longer found as a descendant. SIGTERM, up to 10 s, then SIGKILL and
+     * up to 5 s more.
+     *
+     * @return the pids still alive after that (empty when the whole tree is gone)
      */
-    public static void stopProcessTree(ProcessHandle root) {
+    public static List<Long> stopProcessTree(ProcessHandle root) {
         List<ProcessHandle> tree = new ArrayList<>();
         tree.add(root);
         root.descendants().forEach(tree::add);
         tree.forEach(ProcessHandle::destroy);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        for (ProcessHandle process : tree) {
+        awaitExit(tree, TimeUnit.SECONDS.toNanos(10), true);
+        return awaitExit(tree, TimeUnit.SECONDS.toNanos(5), false);
+    }
+
+    /** Waits until {@code timeoutNanos} for the processes to exit; kills each late one if asked; returns the live pids. */
+    private static List<Long> awaitExit(List<ProcessHandle> processes, long timeoutNanos, boolean killLate) {
+        long deadline = System.nanoTime() + timeoutNanos;
+        List<Long> alive = new ArrayList<>();
+        for (ProcessHandle process : processes) {
             long left = deadline - System.nanoTime();
             try {
                 process.onExit().get(Math.max(left, 0), TimeUnit.NANOSECONDS);
-            } catch (Exception notYet) {
-                process.destroyForcibly();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException notYet) {
+                // Still running; reported below.
+            }
+            if (process.isAlive()) {
+                if (killLate) {
+                    process.destroyForcibly();
+                }
+                alive.add(process.pid());
             }
         }
+        return alive;
     }
 
     private static boolean isOurLiveServer(ServerState server) {

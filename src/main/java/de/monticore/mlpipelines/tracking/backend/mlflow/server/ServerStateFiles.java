@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.stream.Stream;
 
@@ -61,12 +62,30 @@ final class ServerStateFiles {
 
     /**
      * Runs {@code action} while holding the lock file (created when missing), which serialises starting
-     * and releasing the server across processes; waits for the lock.
+     * and releasing the server across processes; waits for the lock at most {@code timeout}.
+     *
+     * @throws IOException if another process holds the lock longer than {@code timeout}, or the
+     *                     waiting thread is interrupted
      */
-    <T> T underLock(LockedAction<T> action) throws IOException {
-        try (FileChannel channel = FileChannel.open(sibling(".lock"), StandardOpenOption.CREATE,
+    <T> T underLock(Duration timeout, LockedAction<T> action) throws IOException {
+        Path lockFile = sibling(".lock");
+        try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE,
                 StandardOpenOption.WRITE)) {
-            FileLock lock = channel.lock();
+            long deadline = System.nanoTime() + timeout.toNanos();
+            FileLock lock = channel.tryLock();
+            while (lock == null) {
+                if (System.nanoTime() > deadline) {
+                    throw new IOException(lockFile + " is still locked by another process after "
+                            + timeout.toSeconds() + " s");
+                }
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted while waiting for " + lockFile, e);
+                }
+                lock = channel.tryLock();
+            }
             try {
                 return action.run();
             } finally {
