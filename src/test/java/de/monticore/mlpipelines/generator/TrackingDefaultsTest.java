@@ -171,6 +171,6 @@ class TrackingDefaultsTest {
                 List.of(config.backends().get(0), config.backends().get(0)), List.of(), Map.of(), List.of())
                 .pythonDefaults());
         assertEquals("t.yaml: backends: the Python option 'stdout_experiment_name' is produced by both STDOUT and "
-                + "STDOUT; expected each option from one backend", error.getMessage());
+                + "STDOUT", error.getMessage());
     }
 }

@@ -1,5 +1,8 @@
 package de.monticore.mlpipelines.tracking.config;
 
+import de.monticore.mlpipelines.tracking.PythonOptions;
+import de.monticore.mlpipelines.tracking.TrackingException;
+
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -30,27 +33,17 @@ public record TrackingConfig(String file,
      * backend's {@link BackendConfig#pythonOptions()} plus {@code tracking_backends}, the enabled
      * names comma-separated in file order (empty when none is enabled).
      *
-     * @throws TrackingConfigException when two backends produce the same option key
+     * @throws TrackingConfigException when an option key breaks the rule of {@link PythonOptions} or two
+     *                                  backends produce the same key
      */
     public Map<String, String> pythonDefaults() {
-        Map<String, String> defaults = new java.util.TreeMap<>();
-        Map<String, String> producedBy = new java.util.HashMap<>();
-        List<String> names = new java.util.ArrayList<>();
-        defaults.put("tracking_backends", "");
-        producedBy.put("tracking_backends", "the tracking configuration");
-        for (ConfiguredBackend<?> backend : backends) {
-            names.add(backend.name());
-            for (Map.Entry<String, String> option : backend.config().pythonOptions().entrySet()) {
-                String previous = producedBy.putIfAbsent(option.getKey(), backend.name());
-                if (previous != null) {
-                    throw new TrackingConfigException(file, "backends", "the Python option '" + option.getKey()
-                            + "' is produced by both " + previous + " and " + backend.name()
-                            + "; expected each option from one backend");
-                }
-                defaults.put(option.getKey(), option.getValue());
-            }
+        List<PythonOptions.BackendOptions> options = backends.stream()
+                .map(backend -> new PythonOptions.BackendOptions(backend.name(), backend.config().pythonOptions()))
+                .toList();
+        try {
+            return PythonOptions.merge(options);
+        } catch (TrackingException e) {
+            throw new TrackingConfigException(file, "backends", e.getMessage(), e);
         }
-        defaults.put("tracking_backends", String.join(",", names));
-        return java.util.Collections.unmodifiableMap(defaults);
     }
 }

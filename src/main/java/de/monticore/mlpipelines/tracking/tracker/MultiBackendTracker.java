@@ -1,5 +1,6 @@
 package de.monticore.mlpipelines.tracking.tracker;
 
+import de.monticore.mlpipelines.tracking.PythonOptions;
 import de.monticore.mlpipelines.tracking.TrackingException;
 import de.monticore.mlpipelines.tracking.artifact.ArtifactBuilder;
 import de.monticore.mlpipelines.tracking.artifact.ArtifactHandler;
@@ -11,7 +12,6 @@ import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -50,7 +50,6 @@ import java.util.regex.Pattern;
  * </ul>
  */
 public class MultiBackendTracker implements RunTracker {
-    private static final Pattern OPTION_KEY = Pattern.compile("[a-z][a-z0-9_]*");
 
     /** One backend call that threw. */
     public record BackendFailure(String backend, String call, RuntimeException error) {
@@ -288,28 +287,10 @@ public class MultiBackendTracker implements RunTracker {
      */
     @Override
     public Map<String, String> getPythonParams() {
-        Map<String, String> merged = new TreeMap<>();
-        Map<String, String> producedBy = new LinkedHashMap<>();
-        merged.put("tracking_backends", String.join(",", trackers.keySet()));
-        producedBy.put("tracking_backends", "MultiBackendTracker");
-        for (Map.Entry<String, RunTracker> entry : trackers.entrySet()) {
-            String backend = entry.getKey();
-            String prefix = backend.toLowerCase(Locale.ROOT) + "_";
-            for (Map.Entry<String, String> option : entry.getValue().getPythonParams().entrySet()) {
-                String key = option.getKey();
-                if (!OPTION_KEY.matcher(key).matches() || !key.startsWith(prefix)) {
-                    throw new TrackingException("backend " + backend + " produced the Python option '" + key
-                            + "'; expected [a-z][a-z0-9_]* starting with '" + prefix + "'");
-                }
-                String previous = producedBy.putIfAbsent(key, backend);
-                if (previous != null) {
-                    throw new TrackingException("the Python option '" + key + "' is produced by both "
-                            + previous + " and " + backend);
-                }
-                merged.put(key, option.getValue());
-            }
-        }
-        return merged;
+        List<PythonOptions.BackendOptions> options = new ArrayList<>();
+        trackers.forEach((backend, tracker) -> options.add(new PythonOptions.BackendOptions(backend,
+                tracker.getPythonParams())));
+        return new TreeMap<>(PythonOptions.merge(options));
     }
 
     /** Where to find the run, labelled by backend; a failing backend is reported and left out. */
