@@ -92,3 +92,15 @@ def test_a_stalled_writer_is_given_up_after_its_deadline_and_its_values_count_as
         release.set()
     tracker._worker.join(10)
     assert tracker.delivery_report().dropped == 15  # the late write does not count twice
+
+
+def test_a_value_protobuf_cannot_encode_costs_only_that_value(tmp_path, tracking_log):
+    tracker = TensorBoardTracker(TensorBoardOptions(tensorboard_log_dir=str(tmp_path)))
+    tracker.log_metric("loss", 0.5, step=0)
+    tracker.log_metric("bad\udcff", 0.5, step=1)  # a lone surrogate is not UTF-8
+    tracker.log_metric("loss", 0.25, step=2)
+    tracker.close()
+    report = tracker.delivery_report()
+    assert (report.sent, report.dropped) == (2, 1)
+    assert [(s, v) for s, v, _ in scalars(tmp_path / "run_1")["loss"]] == [(0, 0.5), (2, 0.25)]
+    assert len(tracking_log.records) == 1

@@ -30,6 +30,7 @@ it and writes params and tags there as text summaries).
 """
 
 import collections
+import functools
 import logging
 import os
 import socket
@@ -356,14 +357,14 @@ class TensorBoardTracker(RunTracker):
                 self._room.set()
             if type(item) is tuple and len(item) == 4:
                 if group and (group[0][2], group[0][3]) != (item[2], item[3]):
-                    self._add_scalars(group, records, values)
+                    self._add(functools.partial(self._scalars_record, group), len(group), records, values)
                     group = []
                 group.append(item)
                 if len(records) >= _EVENTS_PER_WRITE:
                     self._write(records, values)
                 continue
             if group:
-                self._add_scalars(group, records, values)
+                self._add(functools.partial(self._scalars_record, group), len(group), records, values)
                 group = []
             if isinstance(item, _Marker):
                 self._write(records, values)
@@ -372,24 +373,34 @@ class TensorBoardTracker(RunTracker):
                 if item.closing:
                     return True
             else:
-                records.append(self._text_record(*item))
-                values.append(0)
+                self._add(functools.partial(self._text_record, *item), 0, records, values)
         if group:
-            self._add_scalars(group, records, values)
+            self._add(functools.partial(self._scalars_record, group), len(group), records, values)
         self._write(records, values)
         self._room.set()
         return self._given_up
 
-    def _add_scalars(self, group: list[_Scalar], records: list[bytes], values: list[int]) -> None:
+    def _add(self, build: Callable[[], bytes], count: int, records: list[bytes], values: list[int]) -> None:
+        """Append the record ``build()`` makes (``count`` scalars); one it cannot make costs only its values."""
+        try:
+            records.append(build())
+        except Exception as error:  # e.g. a key protobuf refuses to encode
+            with self._count_lock:
+                if not self._given_up:
+                    self.dropped += count
+            self._report_failure(_describe(error))
+            return
+        values.append(count)
+
+    @staticmethod
+    def _scalars_record(group: list[_Scalar]) -> bytes:
         """Scalars sharing one step and time become one event (one Summary, many values)."""
         from tensorboardX.proto.event_pb2 import Event
         from tensorboardX.proto.summary_pb2 import Summary
 
         _, _, timestamp, step = group[0]
         summary = Summary(value=[Summary.Value(tag=key, simple_value=value) for key, value, _, _ in group])
-        event = Event(wall_time=timestamp / 1000.0, step=step, summary=summary)
-        records.append(_record(event.SerializeToString()))
-        values.append(len(group))
+        return _record(Event(wall_time=timestamp / 1000.0, step=step, summary=summary).SerializeToString())
 
     @staticmethod
     def _text_record(tag: str, mapping: dict[str, str]) -> bytes:
