@@ -74,7 +74,8 @@ class CsvTracker(RunTracker):
         options: a ``CsvOptions``.
 
     Raises (on first use, reported by the fan-out):
-        TrackingError: ``csv_run_name`` names a directory that does not exist.
+        TrackingError: ``csv_run_name`` names a directory that does not exist, or
+            ``metrics.csv`` cannot be created (e.g. the disk is full; the next call tries again).
     """
 
     options_class = CsvOptions
