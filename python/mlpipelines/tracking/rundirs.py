@@ -9,10 +9,11 @@ beside the metrics are replaced atomically (temp file + rename).
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import yaml
@@ -44,7 +45,7 @@ def claim_run_directory(parent: str) -> str:
             except FileExistsError:
                 continue  # another process claimed it first; look again
     except OSError as error:
-        raise TrackingError(f"cannot create a run directory in {parent}: {error}") from error
+        raise TrackingError(f"cannot create a run directory in {parent}: {describe_os_error(error)}") from error
     raise TrackingError(f"gave up claiming a run directory in {parent} after {MAX_CLAIM_ATTEMPTS} collisions")
 
 
@@ -65,20 +66,58 @@ def existing_run_directory(parent: str, run_name: str, option_name: str) -> str:
     return path
 
 
+def describe_os_error(error: OSError) -> str:
+    """``error`` in words, naming a full disk plainly ("no space left on device: <path>")."""
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        what = "no space left on device" if error.errno == errno.ENOSPC else "disk quota exceeded"
+        return f"{what}: {error.filename}" if error.filename else what
+    return str(error)
+
+
+def complete_prefix(lengths: Sequence[int], written: int) -> tuple[int, int]:
+    """How many of the records with byte ``lengths`` fit whole into ``written`` bytes, and their total size."""
+    count = total = 0
+    for length in lengths:
+        if total + length > written:
+            break
+        count += 1
+        total += length
+    return count, total
+
+
 def write_yaml_atomically(path: str, mapping: Mapping[str, Any]) -> None:
-    """Replace ``path`` with ``mapping`` as YAML (temp file in the same directory + rename)."""
+    """Replace ``path`` with ``mapping`` as YAML (temp file in the same directory + rename).
+
+    Raises:
+        TrackingError: the file cannot be written (the message names ``path`` and says
+            "no space left on device" when the disk is full); no temp file is left behind.
+    """
     directory = os.path.dirname(path) or "."
-    descriptor, temporary = tempfile.mkstemp(prefix=".tmp-", suffix=".yaml", dir=directory)
+    text = yaml.safe_dump(dict(mapping), allow_unicode=True, sort_keys=True, default_flow_style=False)
     try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as out:
-            yaml.safe_dump(mapping, out, allow_unicode=True, sort_keys=True, default_flow_style=False)
-            out.flush()
-            os.fsync(out.fileno())
+        descriptor, temporary = tempfile.mkstemp(prefix=".tmp-", suffix=".yaml", dir=directory)
+    except OSError as error:
+        raise TrackingError(f"cannot write {path}: {describe_os_error(error)}") from error
+    try:
+        try:
+            write_all(descriptor, text.encode("utf-8"))
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
         os.replace(temporary, path)
-    except BaseException:
+    except BaseException as error:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
+        if isinstance(error, OSError):
+            raise TrackingError(f"cannot write {path}: {describe_os_error(error)}") from error
         raise
+
+
+def write_all(descriptor: int, data: bytes) -> None:
+    """``os.write`` until all of ``data`` is out (a regular file's write may be short, e.g. near a full disk)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(descriptor, view) :]
 
 
 def read_yaml_mapping(path: str) -> dict[Any, Any]:

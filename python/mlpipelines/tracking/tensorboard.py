@@ -1,11 +1,27 @@
-"""TENSORBOARD backend: scalars written with tensorboardX into ``<log_dir>/<run>/``.
+"""TENSORBOARD backend: scalars written as TensorBoard events into ``<log_dir>/<run>/``.
 
 tensorboardX's ``SummaryWriter.add_scalar`` spends 20-40 µs per value (numpy
 checks, one event each, a ``multiprocessing.Queue``), so the training thread only
-appends to a bounded in-memory queue and one daemon thread of ours feeds
-tensorboardX's ``FileWriter``, writing the values that share a step and a
-timestamp as one event (one ``Summary`` with several values, which TensorBoard
-reads like separate scalars). ``flush()`` and ``close()`` write everything to disk.
+appends to a bounded in-memory queue and one daemon thread of ours writes the
+event file, the values that share a step and a timestamp as one event (one
+``Summary`` with several values, which TensorBoard reads like separate scalars).
+``flush()`` and ``close()`` write everything to disk.
+
+The event file is written here, with tensorboardX's protobuf classes and record
+checksum, not through its ``EventFileWriter``: that one feeds its own thread
+through a bounded ``multiprocessing.Queue`` whose ``put`` and whose ``close()``
+(``put`` of a stop signal, then ``join()``) wait forever once the thread died,
+e.g. of ENOSPC. Our writes go out with ``os.pwrite`` at known offsets; a write
+that fails (full disk, I/O error) is cut off at the last complete record, so the
+file always reads back, the failure is reported once on the
+``mlpipelines.tracking`` logger, every value not written is counted as dropped,
+and later writes keep trying (a freed disk takes values again).
+
+No wait is unbounded: a full queue, ``flush()`` and ``close()`` wait for the
+writer thread only while it makes progress; a thread that died, or wrote
+nothing for ``stall_seconds``, is given up: reported once, everything it had not
+written counted as dropped, and the backend refuses (counts as dropped) further
+values instead of queueing them.
 
 tensorboardX is imported on first use; without it, building the backend fails
 with the pip requirement. Without ``--tensorboard_run_name`` the next
@@ -17,7 +33,10 @@ import collections
 import functools
 import logging
 import os
+import socket
+import struct
 import threading
+import time
 from collections.abc import Callable, Mapping
 from typing import Any, Optional
 
@@ -26,10 +45,14 @@ from .base import DeliveryReport, RunTracker, end_status, option, tracking_optio
 from .errors import TrackingError
 from .registry import register_tracker
 from .requirements import require_library
-from .rundirs import claim_run_directory, existing_run_directory
+from .rundirs import claim_run_directory, complete_prefix, describe_os_error, existing_run_directory
 
 _LOG = logging.getLogger("mlpipelines.tracking")
 _WAKE_EVERY = 1000
+# Events per os.pwrite: few system calls, and a failed write loses at most this many events' values.
+_EVENTS_PER_WRITE = 256
+
+_Scalar = tuple[str, float, int, int]
 
 
 @tracking_options
@@ -52,13 +75,82 @@ class _Marker:
         self.closing = closing
 
 
+def _record(data: bytes) -> bytes:
+    """``data`` framed as one TFRecord (length, its checksum, data, its checksum), as tensorboardX writes it."""
+    from tensorboardX.record_writer import masked_crc32c
+
+    header = struct.pack("Q", len(data))
+    return b"".join((header, struct.pack("I", masked_crc32c(header)), data, struct.pack("I", masked_crc32c(data))))
+
+
+class _EventFile:
+    """One ``events.out.tfevents.*`` file of ours; a failed write is cut back to the last complete record."""
+
+    def __init__(self, directory: str) -> None:
+        from tensorboardX.proto.event_pb2 import Event
+
+        stem = f"events.out.tfevents.{int(time.time())}.{socket.gethostname()}.{os.getpid()}"
+        for attempt in range(100):
+            self.path = os.path.join(directory, stem if attempt == 0 else f"{stem}.{attempt}")
+            try:
+                self._descriptor = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+                break
+            except FileExistsError:
+                continue
+        else:
+            raise TrackingError(f"{directory}: 100 event file names of this process are taken")
+        self.size = 0
+        self._cut_needed = False
+        # The file_version event must come first; it is sent again with each write until it is on disk.
+        self._header: bytes | None = _record(
+            Event(wall_time=time.time(), file_version="brain.Event:2").SerializeToString()
+        )
+
+    def append(self, records: list[bytes]) -> tuple[int, OSError | None]:
+        """Write ``records`` (framed); return how many of them are on disk and the error that stopped the rest."""
+        chunks = [self._header, *records] if self._header is not None else records
+        data = b"".join(chunks)
+        written = 0
+        try:
+            if self._cut_needed:
+                os.ftruncate(self._descriptor, self.size)
+                self._cut_needed = False
+            view = memoryview(data)
+            while written < len(data):
+                written += os.pwrite(self._descriptor, view[written:], self.size + written)
+        except OSError as error:
+            kept, kept_bytes = complete_prefix([len(chunk) for chunk in chunks], written)
+            self._commit(kept_bytes, kept)
+            if written > kept_bytes:
+                try:
+                    os.ftruncate(self._descriptor, self.size)
+                except OSError:
+                    self._cut_needed = True  # the next write cuts it first
+            return max(0, kept - (len(chunks) - len(records))), error
+        self._commit(len(data), len(chunks))
+        return len(records), None
+
+    def _commit(self, size: int, chunks: int) -> None:
+        self.size += size
+        if chunks and self._header is not None:
+            self._header = None
+
+    def sync(self) -> None:
+        os.fsync(self._descriptor)
+
+    def close(self) -> None:
+        os.close(self._descriptor)
+
+
 class TensorBoardTracker(RunTracker):
     """Writes each metric as a TensorBoard scalar (tag = key, step, wall time = timestamp).
 
     Args:
         options: a ``TensorBoardOptions``.
         max_queued: queue bound in items (checked every 1000th item); a full queue makes
-            the training thread wait.
+            the training thread wait (while the writer thread makes progress).
+        stall_seconds: how long ``flush()``, ``close()`` and a full queue wait for a writer
+            thread that writes nothing before giving it up.
 
     Raises:
         TrackingError: tensorboardX is not installed (the message holds the pip requirement);
@@ -66,22 +158,28 @@ class TensorBoardTracker(RunTracker):
     """
 
     options_class = TensorBoardOptions
-    flush_seconds = 10
 
-    def __init__(self, options: TensorBoardOptions, *, max_queued: int = 100_000) -> None:
+    def __init__(self, options: TensorBoardOptions, *, max_queued: int = 100_000, stall_seconds: float = 30.0) -> None:
         require_library("TENSORBOARD", "tensorboardX")
         self.options = options
         self.max_queued = max_queued
+        self.stall_seconds = stall_seconds
         self.run_directory: str | None = None
         self._queue: collections.deque[Any] = collections.deque()
         self._wake = threading.Event()
         self._room = threading.Event()
         self._lock = threading.Lock()
+        # Guards sent/dropped and the give-up decision between the writer thread and the callers.
+        self._count_lock = threading.Lock()
         self._worker: threading.Thread | None = None
-        self._writer: Any = None
+        self._file: _EventFile | None = None
         self._closed = False
-        self.sent = self.dropped = 0
+        self._given_up = False
+        self._progress = 0  # bumped by the writer thread after every batch; waits watch it
+        # Scalars: offered = sent + dropped + queued; a give-up drops everything not sent.
+        self._offered = self.sent = self.dropped = 0
         self._failure_reported = False
+        self._first_failure = ""
 
     def _start(self) -> None:
         with self._lock:
@@ -103,9 +201,19 @@ class TensorBoardTracker(RunTracker):
             worker.start()
             lifecycle.register_open(self)
 
-    def _enqueue(self, item: object) -> None:
-        if self._worker is None or self._closed:
-            self._start()
+    def _accepting(self) -> bool:
+        """Start on first use; False once the writer was given up (the caller then drops the values)."""
+        if self._given_up and not self._closed:
+            return False
+        self._start()  # raises once closed
+        return True
+
+    def _refuse(self, values: int) -> None:
+        with self._count_lock:
+            self._offered += values
+            self.dropped += values
+
+    def _append(self, item: object) -> None:
         queue = self._queue
         queue.append(item)
         queued = len(queue)
@@ -114,135 +222,236 @@ class TensorBoardTracker(RunTracker):
                 self._wait_for_room()
             else:
                 self._wake.set()
+                worker = self._worker
+                if worker is not None and not worker.is_alive():
+                    self._give_up("the TensorBoard writer thread died")
 
     def write_metric(self, key: str, value: float, timestamp: int, step: int) -> None:
-        self._enqueue((key, value, timestamp, step))
+        if (self._worker is None or self._closed or self._given_up) and not self._accepting():
+            self._refuse(1)
+            return
+        self._offered += 1
+        self._append((key, value, timestamp, step))
 
     def write_metrics(self, metrics: Mapping[str, float], timestamp: int, step: int) -> None:
+        if (self._worker is None or self._closed or self._given_up) and not self._accepting():
+            self._refuse(len(metrics))
+            return
+        self._offered += len(metrics)
         for key, value in metrics.items():
-            self._enqueue((key, value, timestamp, step))
+            self._append((key, value, timestamp, step))
 
     def write_params(self, params: dict[str, str]) -> None:
-        self._enqueue(("params", dict(params)))
+        if (self._worker is None or self._closed or self._given_up) and not self._accepting():
+            return
+        self._append(("params", dict(params)))
 
     def write_tags(self, tags: dict[str, str]) -> None:
-        self._enqueue(("tags", dict(tags)))
+        if (self._worker is None or self._closed or self._given_up) and not self._accepting():
+            return
+        self._append(("tags", dict(tags)))
 
     def _wait_for_room(self) -> None:
-        worker = self._worker
-        while len(self._queue) >= self.max_queued and worker is not None and worker.is_alive():
+        def roomy() -> bool:
             self._room.clear()
             self._wake.set()
-            self._room.wait(0.5)
+            return len(self._queue) < self.max_queued
+
+        self._wait_while_progressing(self._room, roomy, "its queue was full")
+
+    def _wait_while_progressing(self, event: threading.Event, done: Callable[[], bool], waiting_for: str) -> bool:
+        """Wait until ``done()`` (``event`` signals changes); give the writer up if it died or stalled.
+
+        Returns:
+            True when done; False when the writer was given up (then its values are counted as dropped).
+        """
+        worker = self._worker
+        progress, since = self._progress, time.monotonic()
+        while not done():
+            if self._given_up:
+                return False
+            if worker is None or not worker.is_alive():
+                self._give_up(f"the TensorBoard writer thread died while {waiting_for}")
+                return False
+            if self._progress != progress:
+                progress, since = self._progress, time.monotonic()
+            elif time.monotonic() - since > self.stall_seconds:
+                self._give_up(f"the TensorBoard writer wrote nothing for {self.stall_seconds:g} s while {waiting_for}")
+                return False
+            self._wake.set()
+            event.wait(0.05)
+        return True
 
     def flush(self) -> None:
-        """Block until everything logged so far is in the event file on disk."""
-        if self._worker is not None and not self._closed:
-            self._wait_for(_Marker(closing=False))
+        """Wait until everything logged so far is in the event file on disk (while the writer makes progress)."""
+        if self._worker is not None and not self._closed and not self._given_up:
+            marker = _Marker(closing=False)
+            self._queue.append(marker)
+            self._wait_while_progressing(marker.done, marker.done.is_set, "flushing")
 
     def close(self, status: str = "FINISHED") -> None:
-        """Write everything, close the event file and stop the thread; idempotent."""
+        """Write everything, close the event file and stop the thread, in bounded time; idempotent."""
         end_status(status)
         with self._lock:
             if self._closed:
                 return
             self._closed = True
-        if self._worker is not None:
-            self._wait_for(_Marker(closing=True))
-            self._worker.join()
+        worker = self._worker
+        if worker is not None and not self._given_up:
+            marker = _Marker(closing=True)
+            self._queue.append(marker)
+            if self._wait_while_progressing(marker.done, marker.done.is_set, "closing"):
+                worker.join(self.stall_seconds)  # it returns right after setting the marker
         lifecycle.unregister_open(self)
 
-    def _wait_for(self, marker: _Marker) -> None:
-        self._queue.append(marker)
-        self._wake.set()
-        worker = self._worker
-        while not marker.done.wait(0.5):
-            if worker is None or not worker.is_alive():
-                return
-
     def delivery_report(self) -> DeliveryReport:
-        return DeliveryReport(sent=self.sent, dropped=self.dropped, location=self.run_directory or "")
+        with self._count_lock:
+            sent, dropped = self.sent, self.dropped
+        note = f"not written: {self._first_failure}" if self._first_failure else ""
+        return DeliveryReport(sent=sent, dropped=dropped, location=self.run_directory or "", note=note)
+
+    def _give_up(self, reason: str) -> None:
+        """Stop waiting for the writer: every value it has not written is dropped, later ones are refused."""
+        with self._count_lock:
+            if self._given_up:
+                return
+            self._given_up = True
+            self._queue.clear()
+            unwritten = self._offered - self.sent - self.dropped
+            self.dropped += unwritten
+        self._report_failure(f"{reason}; {unwritten} values not written are dropped, and so are later ones")
+        self._room.set()
+
+    def _report_failure(self, message: str) -> None:
+        if not self._failure_reported:
+            self._failure_reported = True
+            self._first_failure = message
+            _LOG.error(
+                "TENSORBOARD: writing to %s failed: %s (further failures are counted in the closing message)",
+                self.run_directory,
+                message,
+            )
 
     def _work(self) -> None:
-        while True:
-            self._wake.wait(1.0)
-            self._wake.clear()
-            if self._drain():
-                return
+        try:
+            while True:
+                self._wake.wait(1.0)
+                self._wake.clear()
+                if self._drain():
+                    return
+        except BaseException as error:  # the thread ends either way; the waits notice it is gone
+            self._report_failure(f"the writer thread died: {type(error).__name__}: {error}")
+        finally:
+            self._close_file()
 
     def _drain(self) -> bool:
+        """Write what is queued; True once the closing marker was handled (or the writer was given up)."""
         queue = self._queue
-        group: list[tuple[str, float, int, int]] = []
-        while queue:
+        records: list[bytes] = []
+        values: list[int] = []
+        group: list[_Scalar] = []
+        while queue and not self._given_up:
             item = queue.popleft()
             if len(queue) % _WAKE_EVERY == 0:
                 self._room.set()
             if type(item) is tuple and len(item) == 4:
                 if group and (group[0][2], group[0][3]) != (item[2], item[3]):
-                    self._write_scalars(group)
+                    self._add(functools.partial(self._scalars_record, group), len(group), records, values)
                     group = []
                 group.append(item)
+                if len(records) >= _EVENTS_PER_WRITE:
+                    self._write(records, values)
                 continue
             if group:
-                self._write_scalars(group)
+                self._add(functools.partial(self._scalars_record, group), len(group), records, values)
                 group = []
             if isinstance(item, _Marker):
-                # tensorboardX's flush() does not wait for its own queue; closing does.
-                self._guard(self._close_writer, 0)
+                self._write(records, values)
+                self._sync()
                 item.done.set()
                 if item.closing:
                     return True
             else:
-                self._guard(functools.partial(self._write_text, *item), 0)
+                self._add(functools.partial(self._text_record, *item), 0, records, values)
         if group:
-            self._write_scalars(group)
+            self._add(functools.partial(self._scalars_record, group), len(group), records, values)
+        self._write(records, values)
         self._room.set()
-        return False
+        return self._given_up
 
-    def _writer_or_open(self) -> Any:
-        if self._writer is None:
-            from tensorboardX import FileWriter
+    def _add(self, build: Callable[[], bytes], count: int, records: list[bytes], values: list[int]) -> None:
+        """Append the record ``build()`` makes (``count`` scalars); one it cannot make costs only its values."""
+        try:
+            records.append(build())
+        except Exception as error:  # e.g. a key protobuf refuses to encode
+            with self._count_lock:
+                if not self._given_up:
+                    self.dropped += count
+            self._report_failure(_describe(error))
+            return
+        values.append(count)
 
-            self._writer = FileWriter(self.run_directory, max_queue=1000, flush_secs=self.flush_seconds)
-        return self._writer
+    @staticmethod
+    def _scalars_record(group: list[_Scalar]) -> bytes:
+        """Scalars sharing one step and time become one event (one Summary, many values)."""
+        from tensorboardX.proto.event_pb2 import Event
+        from tensorboardX.proto.summary_pb2 import Summary
 
-    def _write_scalars(self, group: list[tuple[str, float, int, int]]) -> None:
-        """Write scalars sharing one step and time as one event (one Summary, many values)."""
+        _, _, timestamp, step = group[0]
+        summary = Summary(value=[Summary.Value(tag=key, simple_value=value) for key, value, _, _ in group])
+        return _record(Event(wall_time=timestamp / 1000.0, step=step, summary=summary).SerializeToString())
 
-        def write() -> None:
-            from tensorboardX.proto.summary_pb2 import Summary
-
-            _, _, timestamp, step = group[0]
-            summary = Summary(value=[Summary.Value(tag=key, simple_value=value) for key, value, _, _ in group])
-            self._writer_or_open().add_summary(summary, global_step=step, walltime=timestamp / 1000.0)
-            self.sent += len(group)
-
-        self._guard(write, len(group))
-
-    def _write_text(self, tag: str, mapping: dict[str, str]) -> None:
+    @staticmethod
+    def _text_record(tag: str, mapping: dict[str, str]) -> bytes:
+        from tensorboardX.proto.event_pb2 import Event
         from tensorboardX.summary import text
 
         rows = "\n".join(f"| {key} | {value} |" for key, value in sorted(mapping.items()))
-        self._writer_or_open().add_summary(text(tag, f"| key | value |\n|---|---|\n{rows}"))
+        event = Event(wall_time=time.time(), summary=text(tag, f"| key | value |\n|---|---|\n{rows}"))
+        return _record(event.SerializeToString())
 
-    def _close_writer(self) -> None:
-        writer, self._writer = self._writer, None
-        if writer is not None:
-            writer.close()
-
-    def _guard(self, call: Callable[[], object], items: int) -> None:
+    def _write(self, records: list[bytes], values: list[int]) -> None:
+        """Append ``records`` (``values[i]`` scalars each) and count them; empties both lists."""
+        if not records:
+            return
+        written = 0
+        failure: Exception | None = None
         try:
-            call()
-        except Exception as error:
-            self.dropped += items
-            if not self._failure_reported:
-                self._failure_reported = True
-                _LOG.error(
-                    "TENSORBOARD: writing to %s failed: %s: %s (further failures are counted in the closing message)",
-                    self.run_directory,
-                    type(error).__name__,
-                    error,
-                )
+            if self._file is None:
+                assert self.run_directory is not None  # _start set it before starting this thread
+                self._file = _EventFile(self.run_directory)
+            written, failure = self._file.append(records)
+        except Exception as error:  # the file cannot be created, or a record cannot be built
+            failure = error
+        with self._count_lock:
+            if not self._given_up:  # after a give-up the caller already counted these as dropped
+                sent = sum(values[:written])
+                self.sent += sent
+                self.dropped += sum(values) - sent
+            self._progress += 1
+        records.clear()
+        values.clear()
+        if failure is not None:
+            self._report_failure(_describe(failure))
+
+    def _sync(self) -> None:
+        try:
+            if self._file is not None:
+                self._file.sync()
+        except OSError as error:
+            self._report_failure(_describe(error))
+
+    def _close_file(self) -> None:
+        file, self._file = self._file, None
+        if file is not None:
+            try:
+                file.close()
+            except OSError as error:
+                self._report_failure(_describe(error))
+
+
+def _describe(error: Exception) -> str:
+    return describe_os_error(error) if isinstance(error, OSError) else f"{type(error).__name__}: {error}"
 
 
 register_tracker("TENSORBOARD", TensorBoardTracker)
