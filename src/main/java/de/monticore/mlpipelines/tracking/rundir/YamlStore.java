@@ -12,12 +12,15 @@ import org.yaml.snakeyaml.representer.Representer;
 import org.yaml.snakeyaml.resolver.Resolver;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -32,6 +35,8 @@ import java.util.regex.Pattern;
  * punctuation or line breaks) is double-quoted, so it reads back as the same string in both.
  */
 public final class YamlStore {
+    /** The smallest allocation of common file systems: a file this small never needs a new block. */
+    private static final long BLOCK_SIZE = 4096;
     /** Serializes read-merge-write cycles within this JVM; other processes may still interleave. */
     private static final Object MERGE_LOCK = new Object();
 
@@ -106,15 +111,55 @@ public final class YamlStore {
                 Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING);
             }
         } catch (IOException e) {
-            throw new TrackingException("cannot write '" + file + "': " + RunDirectories.describe(e), e);
+            deleteQuietly(temporary);
+            temporary = null;
+            rewriteInPlace(file, text.getBytes(StandardCharsets.UTF_8), e);
         } finally {
-            if (temporary != null) {
-                try {
-                    Files.deleteIfExists(temporary);
-                } catch (IOException ignored) {
-                    // A stray hidden temp file is harmless; the real error (if any) is already thrown.
-                }
+            deleteQuietly(temporary);
+        }
+    }
+
+    /**
+     * The fallback of {@link #write} when the atomic replace failed, typically a full disk with no room
+     * for the second copy: a small file that still fits in the block it already occupies is overwritten
+     * in place, as the Python half does, so that a run's end is recorded rather than lost. A reader may
+     * see a torn file only during this rewrite.
+     *
+     * @throws TrackingException naming the file and the first failure when that does not work either
+     */
+    private static void rewriteInPlace(Path file, byte[] bytes, IOException atomicFailure) {
+        TrackingException failure = new TrackingException("cannot write '" + file + "': "
+                + RunDirectories.describe(atomicFailure), atomicFailure);
+        try {
+            if (!Files.isRegularFile(file) || bytes.length > roundUpToBlock(Files.size(file))) {
+                throw failure;
             }
+            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                ByteBuffer buffer = ByteBuffer.wrap(bytes);
+                while (buffer.hasRemaining()) {
+                    channel.write(buffer, buffer.position());
+                }
+                channel.truncate(bytes.length);
+                channel.force(true);
+            }
+        } catch (IOException inPlace) {
+            failure.addSuppressed(inPlace);
+            throw failure;
+        }
+    }
+
+    private static long roundUpToBlock(long size) {
+        return Math.max(BLOCK_SIZE, (size + BLOCK_SIZE - 1) / BLOCK_SIZE * BLOCK_SIZE);
+    }
+
+    private static void deleteQuietly(Path temporary) {
+        if (temporary == null) {
+            return;
+        }
+        try {
+            Files.deleteIfExists(temporary);
+        } catch (IOException ignored) {
+            // A stray hidden temp file is harmless; the real error (if any) is already thrown.
         }
     }
 
