@@ -75,6 +75,7 @@ class MLflowTracker(RunTracker):
         "experiment_name": ConfigKey("mlflow_experiment_name", "name"),
         "tracking_uri": ConfigKey("mlflow_tracking_uri", "name"),
         "clean_up": ConfigKey(None, "run_statuses"),
+        "spool_dir": ConfigKey("mlflow_spool_dir", "path"),
     }
 
     def __init__(

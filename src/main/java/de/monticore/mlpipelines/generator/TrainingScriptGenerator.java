@@ -25,10 +25,12 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -69,14 +71,13 @@ public final class TrainingScriptGenerator {
     /** Shown in the generated files. */
     public static final String VERSION = "0.1.0";
 
-    /** Python packages the generated directory needs, with why; turned into requirements.txt. */
-    static final List<String> REQUIREMENTS = List.of(
-            "numpy>=1.24              # the model and its training",
-            "scikit-learn>=1.3        # the digits data set",
-            "argparse-dataclass>=2.0  # tracking options",
-            "pyyaml>=6.0              # CSV backend: params.yaml, tags.yaml",
-            "mlflow>=2.12             # MLFLOW backend",
-            "tensorboardX>=2.6        # TENSORBOARD backend");
+    /**
+     * What the training itself needs, with why; the tracking runtime's requirements come from its
+     * {@code backend_requirements.txt} ({@link BackendRequirements}).
+     */
+    static final List<BackendRequirements.Requirement> TRAINING_REQUIREMENTS = List.of(
+            new BackendRequirements.Requirement("training", "numpy>=1.24", "the model and its training"),
+            new BackendRequirements.Requirement("training", "scikit-learn>=1.3", "the digits data set"));
 
     /**
      * The script's flag that says the launcher has logged the hyperparameters as params already. A
@@ -143,7 +144,7 @@ public final class TrainingScriptGenerator {
      */
     public GeneratedExperiment generate(ExperimentSpec experiment, TrackingConfig tracking, Path outDirectory) {
         String script = renderScript(experiment, tracking);
-        String requirements = renderRequirements();
+        String requirements = renderRequirements(tracking);
         Path target = outDirectory.resolve(experiment.directoryName());
         Path staging = null;
         try {
@@ -171,7 +172,7 @@ public final class TrainingScriptGenerator {
      */
     public GeneratedExperiment generateRun(ExperimentSpec experiment, TrackingConfig tracking, Path outDirectory) {
         String script = renderScript(experiment, tracking);
-        String requirements = renderRequirements();
+        String requirements = renderRequirements(tracking);
         Path runs = outDirectory.resolve(RUNS_DIRECTORY).resolve(experiment.directoryName());
         Path claimed = null;
         try {
@@ -192,8 +193,28 @@ public final class TrainingScriptGenerator {
         runtime.copyInto(directory);
     }
 
-    private String renderRequirements() {
-        return render("Requirements.ftl", Map.of("generatorVersion", VERSION, "requirements", REQUIREMENTS));
+    /**
+     * requirements.txt: the training's own needs, then the tracking runtime's ({@code *} lines of
+     * its {@code backend_requirements.txt}) and those of the backends {@code tracking} enables, each
+     * line {@code requirement  # who: why}.
+     *
+     * @throws GenerationException when the runtime's requirements file is missing or malformed
+     */
+    String renderRequirements(TrackingConfig tracking) {
+        List<String> enabled = tracking.backends().stream().map(backend -> backend.name()).collect(Collectors.toList());
+        List<BackendRequirements.Requirement> requirements = new ArrayList<>(TRAINING_REQUIREMENTS);
+        requirements.addAll(BackendRequirements.of(runtime).forBackends(enabled));
+        Set<String> seen = new HashSet<>();
+        List<String> lines = new ArrayList<>();
+        for (BackendRequirements.Requirement requirement : requirements) {
+            if (seen.add(requirement.requirement())) {
+                String who = requirement.backend().equals(BackendRequirements.RUNTIME) ? "tracking runtime"
+                        : requirement.backend().equals("training") ? "training" : requirement.backend() + " backend";
+                String why = requirement.why().isEmpty() ? who : who + ": " + requirement.why();
+                lines.add(String.format(Locale.ROOT, "%-26s # %s", requirement.requirement(), why));
+            }
+        }
+        return render("Requirements.ftl", Map.of("generatorVersion", VERSION, "requirements", lines));
     }
 
     /** Creates {@code run-<N>} below {@code runs} with the lowest N above every existing one. */
