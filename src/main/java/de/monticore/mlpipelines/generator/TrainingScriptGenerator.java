@@ -268,11 +268,12 @@ public final class TrainingScriptGenerator {
      */
     static Map<String, Object> scriptModel(ExperimentSpec experiment, TrackingConfig tracking) {
         Map<String, Object> model = new LinkedHashMap<>();
-        model.put("trackingDefaults", trackingDefaults(tracking));
+        model.put("trackingDefaultLines", trackingDefaultLines(tracking));
         model.put("paramsLoggedOption", PythonLiterals.identifier(PARAMS_LOGGED_OPTION));
         model.put("generatorVersion", VERSION);
-        model.put("experimentName", PythonLiterals.string(experiment.name()));
-        model.put("experimentFile", PythonLiterals.string(Path.of(experiment.file()).getFileName().toString()));
+        model.put("experimentNameLine", PythonLiterals.stringValue("EXPERIMENT_NAME = ", experiment.name(), "", 0));
+        model.put("experimentFileLine", PythonLiterals.stringValue("EXPERIMENT_FILE = ",
+                Path.of(experiment.file()).getFileName().toString(), "", 0));
         model.put("model", PythonLiterals.string(experiment.model().type().yamlName()));
         model.put("dataset", PythonLiterals.string(experiment.dataset().yamlName()));
         boolean mlp = experiment.model().type() == ModelType.MLP;
@@ -292,6 +293,18 @@ public final class TrainingScriptGenerator {
      * @throws GenerationException for an option key that is not an option name ({@code [a-z][a-z0-9_]*})
      */
     static List<String> trackingDefaults(TrackingConfig tracking) {
+        return trackingDefaultSource(tracking, false);
+    }
+
+    /**
+     * The {@link #trackingDefaults} entries as the lines of the dict's body: indented, with their
+     * trailing comma, long values laid out as ruff format does ({@link PythonLiterals#stringValue}).
+     */
+    static List<String> trackingDefaultLines(TrackingConfig tracking) {
+        return trackingDefaultSource(tracking, true);
+    }
+
+    private static List<String> trackingDefaultSource(TrackingConfig tracking, boolean asLines) {
         List<String> entries = new ArrayList<>();
         for (Map.Entry<String, String> option : tracking.pythonDefaults().entrySet()) {
             String key = option.getKey();
@@ -299,16 +312,18 @@ public final class TrainingScriptGenerator {
                 throw new GenerationException("tracking option '" + key + "' from " + tracking.file()
                         + " is not an option name; expected [a-z][a-z0-9_]*");
             }
-            String value;
+            String prefix = PythonLiterals.string(key) + ": ";
             if (key.equals("tracking_backends")) {
                 List<String> names = Arrays.stream(option.getValue().split(",")).map(String::strip)
                         .filter(name -> !name.isEmpty()).map(name -> PythonLiterals.string(name.toUpperCase(Locale.ROOT)))
                         .collect(Collectors.toList());
-                value = names.size() == 1 ? "(" + names.get(0) + ",)" : "(" + String.join(", ", names) + ")";
+                String value = names.size() == 1 ? "(" + names.get(0) + ",)" : "(" + String.join(", ", names) + ")";
+                entries.add(asLines ? "    " + prefix + value + "," : prefix + value);
+            } else if (asLines) {
+                entries.add(PythonLiterals.stringValue("    " + prefix, option.getValue(), ",", 4));
             } else {
-                value = PythonLiterals.string(option.getValue());
+                entries.add(prefix + PythonLiterals.string(option.getValue()));
             }
-            entries.add(PythonLiterals.string(key) + ": " + value);
         }
         return entries;
     }
@@ -349,7 +364,7 @@ public final class TrainingScriptGenerator {
         List<TrainingOption> options = new ArrayList<>();
         if (experiment.model().type() == ModelType.MLP) {
             options.add(new TrainingOption("hidden_sizes", "layer_sizes",
-                    PythonLiterals.intList(experiment.model().hiddenSizes()), null,
+                    defaultList(experiment.model().hiddenSizes()), null,
                     PythonLiterals.string("hidden layer widths, comma-separated")));
             options.add(new TrainingOption("activation", "str",
                     PythonLiterals.string(experiment.model().activation().yamlName()),
@@ -369,6 +384,19 @@ public final class TrainingScriptGenerator {
                 PythonFloat.repr(training.validationSplit()), null,
                 PythonLiterals.string("fraction of the data held out for validation")));
         return options;
+    }
+
+    /**
+     * A list default as the template's {@code         default=…,} line takes it: on one line when it
+     * fits, else one element a line with a trailing comma, as ruff format explodes it.
+     */
+    static String defaultList(List<Integer> values) {
+        String list = PythonLiterals.intList(values);
+        if ("        default=".length() + list.length() + 1 <= PythonLiterals.LINE_LENGTH) {
+            return list;
+        }
+        return values.stream().map(value -> "            " + value + ",\n")
+                .collect(Collectors.joining("", "[\n", "        ]"));
     }
 
     /** Prefixes of the tracking backends' options ({@code mlflow_}, …) and the shared {@code tracking_}. */

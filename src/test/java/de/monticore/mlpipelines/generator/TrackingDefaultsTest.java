@@ -135,7 +135,7 @@ class TrackingDefaultsTest {
     @Test
     void tracking_backendsIsATupleOfUpperCaseNamesAndEveryValueAnEscapedLiteral() {
         TrackingConfig config = tracking("backends: {stdout: {experiment_name: \"a\\nb \\\"q\\\" \\\\\"}}\n");
-        assertEquals(List.of("\"stdout_experiment_name\": \"a\\nb \\\"q\\\" \\\\\"", "\"tracking_backends\": (\"STDOUT\",)"),
+        assertEquals(List.of("\"stdout_experiment_name\": 'a\\nb \"q\" \\\\'", "\"tracking_backends\": (\"STDOUT\",)"),
                 TrainingScriptGenerator.trackingDefaults(config));
         assertEquals(List.of("\"tracking_backends\": ()"), TrainingScriptGenerator.trackingDefaults(
                 new TrackingConfig("t.yaml", List.of(), List.of(), Map.of(), List.of())));
