@@ -467,7 +467,7 @@ class MLflowTrackerTest {
         }
         String output = captured.toString(StandardCharsets.UTF_8);
         assertTrue(output.contains("metric 'm' is Infinity"), output);
-        assertEquals(8, messages.size(), messages.toString());
+        assertEquals(9, messages.size(), messages.toString());
         for (String text : messages) {
             assertFalse(text.contains(token), text);
         }
