@@ -23,7 +23,7 @@ NAMES = {
     "quotes": 'quotes \' and " and """ triple \\ backslash',
     "non-ascii": "Ziffern für 数字 🔢 \u2013 ½ Ωmega \u00a0nbsp",
     "newline": "two\nlines\ttab",
-    "long": "a very long experiment name " * 12,
+    "long": "a very long experiment name " * 8,  # 224 characters; names may have up to 250
 }
 
 
