@@ -42,7 +42,8 @@ import java.util.stream.Stream;
  * <pre>
  * &lt;out&gt;/&lt;experiment&gt;/train.py               the training script (FreeMarker, templates in
  *                                            experiments/tracking/ on the class path)
- * &lt;out&gt;/&lt;experiment&gt;/requirements.txt
+ * &lt;out&gt;/&lt;experiment&gt;/requirements.txt       the training's needs, the runtime's and the enabled
+ *                                            backends' (from the runtime's backend_requirements.txt)
  * &lt;out&gt;/&lt;experiment&gt;/mlpipelines/__init__.py
  * &lt;out&gt;/&lt;experiment&gt;/mlpipelines/tracking/   byte-identical copy of the Python tracking runtime
  * </pre>
