@@ -6,6 +6,7 @@ it: its final validation loss equals the one of the same experiment run alone wi
 STDOUT and CSV tracking only, so no MLflow server is involved; results are read from the CSV
 run directories.
 """
+
 import csv
 import os
 import re
@@ -13,43 +14,50 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
-LAUNCHER = ROOT / "build" / "install" / "mlpipelines" / "bin" / "mlpipelines"
 RATES = ("0.02", "0.1", "0.3")
 TIMEOUT_SECONDS = 600
-
-
-@pytest.fixture(scope="module")
-def launcher():
-    """The installed Java launcher; built with Gradle when it is missing."""
-    if not LAUNCHER.exists():
-        subprocess.run(["gradle", "--offline", "--quiet", "installDist"], cwd=ROOT, check=True)
-    assert LAUNCHER.exists(), f"{LAUNCHER} was not built"
-    return LAUNCHER
 
 
 def write_files(root, csv_dir):
     """The experiment (its own rate is none of RATES) and a STDOUT+CSV tracking.yaml."""
     experiment = root / "experiment.yaml"
-    experiment.write_text(yaml.safe_dump({
-        "name": "concurrent",
-        "model": {"type": "mlp", "hidden_sizes": [16], "activation": "relu"},
-        "dataset": "digits",
-        "training": {"epochs": 2, "batch_size": 64, "learning_rate": 0.5, "seed": 5, "validation_split": 0.2},
-    }), encoding="utf-8")
+    experiment.write_text(
+        yaml.safe_dump(
+            {
+                "name": "concurrent",
+                "model": {"type": "mlp", "hidden_sizes": [16], "activation": "relu"},
+                "dataset": "digits",
+                "training": {"epochs": 2, "batch_size": 64, "learning_rate": 0.5, "seed": 5, "validation_split": 0.2},
+            }
+        ),
+        encoding="utf-8",
+    )
     tracking = root / f"tracking-{csv_dir.name}.yaml"
-    tracking.write_text(yaml.safe_dump({
-        "backends": {"stdout": {"experiment_name": "concurrent"}, "csv": {"dir": str(csv_dir)}},
-    }), encoding="utf-8")
+    tracking.write_text(
+        yaml.safe_dump(
+            {
+                "backends": {"stdout": {"experiment_name": "concurrent"}, "csv": {"dir": str(csv_dir)}},
+            }
+        ),
+        encoding="utf-8",
+    )
     return experiment, tracking
 
 
 def run_command(launcher, experiment, tracking, out, rate):
-    return [str(launcher), "run", str(experiment), "--tracking", str(tracking), "--out", str(out),
-            "--set", f"training.learning_rate={rate}"]
+    return [
+        str(launcher),
+        "run",
+        str(experiment),
+        "--tracking",
+        str(tracking),
+        "--out",
+        str(out),
+        "--set",
+        f"training.learning_rate={rate}",
+    ]
 
 
 def environment():
@@ -93,16 +101,30 @@ def test_concurrent_runs_of_one_experiment_train_and_log_their_own_hyperparamete
     env = environment()
 
     for rate in RATES:
-        alone = subprocess.run(run_command(launcher, experiment, alone_tracking, tmp_path / "alone-out", rate),
-                               cwd=tmp_path, env=env, capture_output=True, text=True, timeout=TIMEOUT_SECONDS)
+        alone = subprocess.run(
+            run_command(launcher, experiment, alone_tracking, tmp_path / "alone-out", rate),
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT_SECONDS,
+        )
         assert alone.returncode == 0, alone.stdout + alone.stderr
     alone_runs = runs_by_rate(alone_csv)
     assert sorted(alone_runs) == sorted(RATES)
 
     out = tmp_path / "together-out"
-    processes = [subprocess.Popen(run_command(launcher, experiment, together_tracking, out, rate), cwd=tmp_path,
-                                  env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                 for rate in RATES]
+    processes = [
+        subprocess.Popen(
+            run_command(launcher, experiment, together_tracking, out, rate),
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for rate in RATES
+    ]
     outputs = []
     try:
         for process in processes:
@@ -123,6 +145,7 @@ def test_concurrent_runs_of_one_experiment_train_and_log_their_own_hyperparamete
     together_runs = runs_by_rate(together_csv)
     assert sorted(together_runs) == sorted(RATES), "each run logged its own rate as the param"
     for rate in RATES:
-        assert together_runs[rate][1] == alone_runs[rate][1], \
+        assert together_runs[rate][1] == alone_runs[rate][1], (
             f"learning_rate {rate}: val_loss {together_runs[rate][1]} together, {alone_runs[rate][1]} alone"
+        )
     assert len({loss for _, loss in together_runs.values()}) == len(RATES), together_runs

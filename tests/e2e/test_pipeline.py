@@ -5,6 +5,7 @@ generated train.py in its own process, an MLflow server on 127.0.0.1 with a SQLi
 here, stopped by its own process group), the CSV and TensorBoard files. Every result is read back
 through the backend's own reader: MlflowClient, the CSV file, TensorBoard's event reader.
 """
+
 import csv
 import os
 import shutil
@@ -13,14 +14,12 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-LAUNCHER = ROOT / "build" / "install" / "mlpipelines" / "bin" / "mlpipelines"
 EPOCHS = 2
 BATCH_SIZE = 64
 # scikit-learn's digits: 1797 examples; validation_split 0.2 holds out round(359.4) = 359.
@@ -30,27 +29,27 @@ STEPS = EPOCHS * -(-TRAINING_EXAMPLES // BATCH_SIZE)
 
 def experiment_yaml(name, epochs=EPOCHS):
     """An MLP experiment small enough to train in seconds; the name is quoted for YAML by PyYAML."""
-    return yaml.safe_dump({
-        "name": name,
-        "model": {"type": "mlp", "hidden_sizes": [32], "activation": "relu"},
-        "dataset": "digits",
-        "training": {"epochs": epochs, "batch_size": BATCH_SIZE, "learning_rate": 0.1, "seed": 11,
-                     "validation_split": 0.2},
-    }, allow_unicode=True)
-
-
-@pytest.fixture(scope="session")
-def launcher():
-    """The installed Java launcher; built with Gradle when it is missing."""
-    if not LAUNCHER.exists():
-        subprocess.run(["gradle", "--offline", "--quiet", "installDist"], cwd=ROOT, check=True)
-    assert LAUNCHER.exists(), f"{LAUNCHER} was not built"
-    return LAUNCHER
+    return yaml.safe_dump(
+        {
+            "name": name,
+            "model": {"type": "mlp", "hidden_sizes": [32], "activation": "relu"},
+            "dataset": "digits",
+            "training": {
+                "epochs": epochs,
+                "batch_size": BATCH_SIZE,
+                "learning_rate": 0.1,
+                "seed": 11,
+                "validation_split": 0.2,
+            },
+        },
+        allow_unicode=True,
+    )
 
 
 @pytest.fixture
 def client(mlflow_server):
     from mlflow.tracking import MlflowClient
+
     return MlflowClient(tracking_uri=mlflow_server.url)
 
 
@@ -65,15 +64,21 @@ class Workspace:
         self.tb_dir = root / "runs" / "tb"
         self.experiment_file = root / "experiment.yaml"
         self.tracking_file = root / "tracking.yaml"
-        self.tracking_file.write_text(yaml.safe_dump({
-            "backends": {
-                "stdout": {"experiment_name": experiment_name},
-                "mlflow": {"experiment_name": experiment_name, "tracking_uri": mlflow_url},
-                "csv": {"dir": str(self.csv_dir)},
-                "tensorboard": {"log_dir": str(self.tb_dir)},
-            },
-            "tags": {"suite": "e2e"},
-        }, allow_unicode=True), encoding="utf-8")
+        self.tracking_file.write_text(
+            yaml.safe_dump(
+                {
+                    "backends": {
+                        "stdout": {"experiment_name": experiment_name},
+                        "mlflow": {"experiment_name": experiment_name, "tracking_uri": mlflow_url},
+                        "csv": {"dir": str(self.csv_dir)},
+                        "tensorboard": {"log_dir": str(self.tb_dir)},
+                    },
+                    "tags": {"suite": "e2e"},
+                },
+                allow_unicode=True,
+            ),
+            encoding="utf-8",
+        )
         self.env = {key: value for key, value in os.environ.items() if not key.startswith("MLFLOW_")}
         self.env["MLPIPELINES_PYTHON"] = sys.executable
 
@@ -81,12 +86,20 @@ class Workspace:
         self.experiment_file.write_text(experiment_yaml(name or self.experiment_name, epochs), encoding="utf-8")
 
     def command(self, launcher):
-        return [str(launcher), "run", str(self.experiment_file), "--tracking", str(self.tracking_file),
-                "--out", str(self.root / "out")]
+        return [
+            str(launcher),
+            "run",
+            str(self.experiment_file),
+            "--tracking",
+            str(self.tracking_file),
+            "--out",
+            str(self.root / "out"),
+        ]
 
     def run(self, launcher):
-        return subprocess.run(self.command(launcher), cwd=self.root, env=self.env, capture_output=True,
-                              text=True, timeout=600)
+        return subprocess.run(
+            self.command(launcher), cwd=self.root, env=self.env, capture_output=True, text=True, timeout=600
+        )
 
     def csv_run(self):
         runs = sorted(self.csv_dir.iterdir())
@@ -136,8 +149,16 @@ def test_run_tracks_params_from_java_and_metrics_from_python_in_every_backend(la
     run = only_run(client, workspace.experiment_name)
     assert run.info.status == "FINISHED"
     assert run.data.params == {
-        "model": "mlp", "hidden_sizes": "32", "activation": "relu", "dataset": "digits", "epochs": str(EPOCHS),
-        "batch_size": str(BATCH_SIZE), "learning_rate": "0.1", "seed": "11", "validation_split": "0.2"}
+        "model": "mlp",
+        "hidden_sizes": "32",
+        "activation": "relu",
+        "dataset": "digits",
+        "epochs": str(EPOCHS),
+        "batch_size": str(BATCH_SIZE),
+        "learning_rate": "0.1",
+        "seed": "11",
+        "validation_split": "0.2",
+    }
     assert run.data.tags["experiment"] == workspace.experiment_name
     assert run.data.tags["suite"] == "e2e"
 
@@ -162,17 +183,20 @@ def test_run_tracks_params_from_java_and_metrics_from_python_in_every_backend(la
 
     # TensorBoard's own reader sees the scalars.
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
     tb_runs = [path for path in workspace.tb_dir.iterdir() if path.is_dir()]
     assert len(tb_runs) == 1, tb_runs
     events = EventAccumulator(str(tb_runs[0])).Reload()
     assert [event.step for event in events.Scalars("val_accuracy")] == [metric.step for metric in val_accuracy]
     assert [event.value for event in events.Scalars("val_accuracy")] == pytest.approx(
-        [metric.value for metric in val_accuracy], rel=1e-6)
+        [metric.value for metric in val_accuracy], rel=1e-6
+    )
 
-    summary = result.stdout[result.stdout.index("== summary"):]
+    summary = result.stdout[result.stdout.index("== summary") :]
     assert "status:     FINISHED" in summary
-    assert any(run.info.run_id in line and workspace.mlflow_url in line for line in summary.splitlines()), \
+    assert any(run.info.run_id in line and workspace.mlflow_url in line for line in summary.splitlines()), (
         "the summary links the MLflow run:\n" + summary
+    )
     assert str(workspace.csv_run()) in summary or workspace.csv_run().name in summary
 
 
@@ -193,22 +217,35 @@ def test_a_script_that_raises_ends_the_run_failed_with_the_reason(launcher, work
 
     run = only_run(client, workspace.experiment_name)
     assert run.info.status == "FAILED"
-    assert run.data.tags["failure_reason"] == "exit code 1"
+    assert run.data.tags["failure_reason"] == "exit code 1: OSError: digits data set unreadable"
     assert "logs/stderr_tail.txt" in artifact_paths(client, run.info.run_id)
     from mlflow.artifacts import download_artifacts
-    tail = Path(download_artifacts(run_id=run.info.run_id, artifact_path="logs/stderr_tail.txt",
-                                   dst_path=str(workspace.root), tracking_uri=workspace.mlflow_url))
+
+    tail = Path(
+        download_artifacts(
+            run_id=run.info.run_id,
+            artifact_path="logs/stderr_tail.txt",
+            dst_path=str(workspace.root),
+            tracking_uri=workspace.mlflow_url,
+        )
+    )
     assert "OSError: digits data set unreadable" in tail.read_text(encoding="utf-8")
     assert run.data.params["epochs"] == str(EPOCHS), "params are logged before the script starts"
-    assert "status:     FAILED (exit code 1)" in result.stdout
+    assert "status:     FAILED (exit code 1: OSError: digits data set unreadable)" in result.stdout
 
 
 class LiveLauncher:
     """The launcher as a running process whose output is collected while it runs."""
 
     def __init__(self, workspace, launcher):
-        self.process = subprocess.Popen(workspace.command(launcher), cwd=workspace.root, env=workspace.env,
-                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.process = subprocess.Popen(
+            workspace.command(launcher),
+            cwd=workspace.root,
+            env=workspace.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         self.lines = []
         self.reader = threading.Thread(target=lambda: self.lines.extend(self.process.stdout), daemon=True)
         self.reader.start()
@@ -225,8 +262,11 @@ class LiveLauncher:
         children = []
         for task in Path(f"/proc/{self.process.pid}/task").iterdir():
             children += (task / "children").read_text().split()
-        pids = [int(pid) for pid in children
-                if "train.py" in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")]
+        pids = [
+            int(pid)
+            for pid in children
+            if "train.py" in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+        ]
         assert len(pids) == 1, children
         return pids[0]
 
@@ -268,12 +308,15 @@ def test_an_interrupted_launcher_stops_the_training_and_kills_the_run(launcher, 
     assert "status:     KILLED" in output
 
 
-@pytest.mark.parametrize("name", [
-    'quotes \' and " and """ triple',
-    "back\\slash \\n not a newline",
-    "two\nlines",
-    "Ziffern für 数字 🔢",
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        'quotes \' and " and """ triple',
+        "back\\slash \\n not a newline",
+        "two\nlines",
+        "Ziffern für 数字 🔢",
+    ],
+)
 def test_any_experiment_name_reaches_every_backend_exactly(launcher, workspace, client, name):
     workspace.write_experiment(name=name, epochs=1)
     result = workspace.run(launcher)
@@ -292,30 +335,55 @@ def test_the_generated_script_runs_on_its_own(launcher, tmp_path):
     experiment.write_text(experiment_yaml("standalone", epochs=1), encoding="utf-8")
     env = {key: value for key, value in os.environ.items() if not key.startswith("MLFLOW_")}
     env.pop("PYTHONPATH", None)
-    generated = subprocess.run([str(launcher), "generate", str(experiment), "--out", str(tmp_path / "out")],
-                               env=env, capture_output=True, text=True, timeout=300)
+    generated = subprocess.run(
+        [str(launcher), "generate", str(experiment), "--out", str(tmp_path / "out")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert generated.returncode == 0, generated.stderr
     directory = tmp_path / "out" / "standalone"
-    assert (directory / "mlpipelines" / "tracking" / "__init__.py").read_bytes() == \
-        (ROOT / "python" / "mlpipelines" / "tracking" / "__init__.py").read_bytes()
+    assert (directory / "mlpipelines" / "tracking" / "__init__.py").read_bytes() == (
+        ROOT / "python" / "mlpipelines" / "tracking" / "__init__.py"
+    ).read_bytes()
 
     # Elsewhere than the source tree, so that only the vendored copy of mlpipelines can be imported.
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     shutil.copytree(directory, elsewhere / "standalone")
     script = elsewhere / "standalone" / "train.py"
-    help_text = subprocess.run([sys.executable, str(script), "--help"], cwd=elsewhere, env=env,
-                               capture_output=True, text=True, timeout=300)
+    help_text = subprocess.run(
+        [sys.executable, str(script), "--help"], cwd=elsewhere, env=env, capture_output=True, text=True, timeout=300
+    )
     assert help_text.returncode == 0, help_text.stderr
-    for option in ("--epochs", "--batch_size", "--learning_rate", "--seed", "--validation_split", "--hidden_sizes",
-                   "--activation", "--tracking_backends", "--stdout_experiment_name", "--mlflow_tracking_uri",
-                   "--mlflow_run_id", "--csv_dir", "--csv_run_name", "--tensorboard_log_dir",
-                   "--tensorboard_run_name"):
+    for option in (
+        "--epochs",
+        "--batch_size",
+        "--learning_rate",
+        "--seed",
+        "--validation_split",
+        "--hidden_sizes",
+        "--activation",
+        "--tracking_backends",
+        "--stdout_experiment_name",
+        "--mlflow_tracking_uri",
+        "--mlflow_run_id",
+        "--csv_dir",
+        "--csv_run_name",
+        "--tensorboard_log_dir",
+        "--tensorboard_run_name",
+    ):
         assert option in help_text.stdout, option
 
-    run = subprocess.run([sys.executable, str(script), "--tracking_backends", "STDOUT,CSV",
-                          "--csv_dir", str(tmp_path / "csv")], cwd=elsewhere, env=env,
-                         capture_output=True, text=True, timeout=300)
+    run = subprocess.run(
+        [sys.executable, str(script), "--tracking_backends", "STDOUT,CSV", "--csv_dir", str(tmp_path / "csv")],
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert run.returncode == 0, run.stdout + run.stderr
     assert "val_accuracy" in run.stdout, "the script reports its progress"
     runs = sorted((tmp_path / "csv").iterdir())
@@ -357,6 +425,7 @@ def test_a_local_store_gets_its_own_server_which_stops_with_the_pipeline(launche
 
     second = workspace.run(launcher)
     assert second.returncode == 0, second.stdout + second.stderr
-    names = sorted(run.info.run_name for run in local.search_runs(
-        [local.get_experiment_by_name("local store").experiment_id]))
+    names = sorted(
+        run.info.run_name for run in local.search_runs([local.get_experiment_by_name("local store").experiment_id])
+    )
     assert names == ["Run 1", "Run 2"], "a second pipeline reuses the store and numbers on"

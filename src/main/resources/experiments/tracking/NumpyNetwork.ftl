@@ -11,7 +11,7 @@ def load_digits_split(validation_split, seed):
     features = digits.data.astype(np.float64) / 16.0
     labels = digits.target.astype(np.int64)
     order = np.random.default_rng(seed).permutation(len(labels))
-    validation_size = int(round(len(labels) * validation_split))
+    validation_size = round(len(labels) * validation_split)
     validation, training = order[:validation_size], order[validation_size:]
     return features[training], labels[training], features[validation], labels[validation]
 
@@ -45,7 +45,7 @@ class Network:
     def __init__(self, sizes, activation, rng):
         self.weights = []
         self.biases = []
-        for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+        for fan_in, fan_out in pairwise(sizes):
             # He initialisation suits ReLU, Glorot-like scaling the saturating activations.
             scale = np.sqrt((2.0 if activation == "relu" else 1.0) / fan_in)
             self.weights.append(rng.normal(0.0, scale, size=(fan_in, fan_out)))
@@ -55,7 +55,7 @@ class Network:
     def forward(self, inputs):
         """Logits, plus every layer's input and every hidden layer's pre-activation for backprop."""
         layer_inputs, pre_activations = [inputs], []
-        for layer, (weights, biases) in enumerate(zip(self.weights, self.biases)):
+        for layer, (weights, biases) in enumerate(zip(self.weights, self.biases, strict=True)):
             z = layer_inputs[-1] @ weights + biases
             if layer == len(self.weights) - 1:
                 return z, layer_inputs, pre_activations
@@ -71,7 +71,8 @@ class Network:
             bias_gradient = gradient.sum(axis=0)
             if layer > 0:
                 gradient = (gradient @ self.weights[layer].T) * self.activate_derivative(
-                    pre_activations[layer - 1], layer_inputs[layer])
+                    pre_activations[layer - 1], layer_inputs[layer]
+                )
             self.weights[layer] -= learning_rate * weight_gradient
             self.biases[layer] -= learning_rate * bias_gradient
         return loss

@@ -12,7 +12,10 @@ import java.util.Map;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
-/** {@code mlpipelines check-config TRACKING.yaml}: validates and lists the enabled backends, secrets masked. */
+/**
+ * {@code mlpipelines check-config TRACKING.yaml}: validates and lists the enabled backends, secrets masked;
+ * says so when no backend is enabled (tracking is off).
+ */
 final class CheckConfigCommand implements Command {
     @Override
     public String usage() {
@@ -28,6 +31,9 @@ final class CheckConfigCommand implements Command {
         config.warnings().forEach(warning -> err.println("warning: " + warning));
         out.println(config.file() + ": OK, " + config.backends().size() + " backend"
                 + (config.backends().size() == 1 ? "" : "s") + " enabled");
+        if (config.backends().isEmpty()) {
+            out.println("  tracking is off: no backend is enabled; `run` trains without recording anything");
+        }
         for (ConfiguredBackend<?> backend : config.backends()) {
             out.println("  " + backend.name());
             for (Map.Entry<String, String> setting : backend.config().settings().entrySet()) {

@@ -40,6 +40,9 @@ final class RunCommand implements Command {
         GeneratedExperiment generated = new TrainingScriptGenerator().generateRun(experiment, tracking, arguments.out());
         long generationEnd = System.nanoTime();
         out.println("generated " + generated.script());
+        if (tracking.backends().isEmpty()) {
+            out.println("tracking is off: no backend is enabled in " + tracking.file());
+        }
 
         RunTracker tracker = TrackerFactory.createTracker(tracking);
         TrainingJob job = new TrainingJob(generated.script(), arguments.experiment(), experiment.hyperparameters(),

@@ -101,13 +101,19 @@ public record ExperimentSpec(String name, String file, Model model, Dataset data
         return params;
     }
 
+    /** The longest {@link #directoryName()}. */
+    public static final int MAX_DIRECTORY_NAME = 100;
+
     /**
      * The name of the experiment's output directory: the name with every character other than ASCII
      * letters, digits, {@code .}, {@code -} and {@code _} replaced by {@code _}, so that quotes,
-     * slashes or newlines in a name never reach the file system; {@code experiment} if nothing is left.
+     * slashes or newlines in a name never reach the file system, and cut to {@value #MAX_DIRECTORY_NAME}
+     * characters, far below the file systems' 255 bytes with room for the staging suffix;
+     * {@code experiment} if nothing is left.
      */
     public String directoryName() {
-        String safe = name.replaceAll("[^A-Za-z0-9._-]+", "_").replaceAll("^[._]+", "").replaceAll("_+$", "");
+        String safe = name.replaceAll("[^A-Za-z0-9._-]+", "_").replaceAll("^[._]+", "");
+        safe = safe.substring(0, Math.min(safe.length(), MAX_DIRECTORY_NAME)).replaceAll("_+$", "");
         return safe.isEmpty() ? "experiment" : safe;
     }
 }

@@ -107,6 +107,30 @@ public final class PythonRuntime {
     }
 
     /**
+     * The UTF-8 text of one runtime file, e.g. {@code backend_requirements.txt}.
+     *
+     * @param file a path relative to the {@code tracking} package, as in {@link #files()}
+     * @throws GenerationException when the runtime has no such file or it cannot be read
+     */
+    public String readText(String file) {
+        if (!files.contains(file)) {
+            throw new GenerationException("the Python runtime from " + origin + " has no " + file
+                    + "; rebuild the generator (gradle installDist) from a tree that has python/mlpipelines/tracking/"
+                    + file);
+        }
+        try (InputStream in = source.open(file)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new GenerationException("cannot read " + describe(file) + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Names a runtime file in messages: {@code python/mlpipelines/tracking/FILE from <origin>}. */
+    public String describe(String file) {
+        return RESOURCE_DIRECTORY + "/" + file + " from " + origin;
+    }
+
+    /**
      * Writes {@code mlpipelines/__init__.py} and a byte-identical copy of every runtime file to
      * {@code mlpipelines/tracking/} under {@code directory}.
      *

@@ -25,10 +25,12 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -40,7 +42,8 @@ import java.util.stream.Stream;
  * <pre>
  * &lt;out&gt;/&lt;experiment&gt;/train.py               the training script (FreeMarker, templates in
  *                                            experiments/tracking/ on the class path)
- * &lt;out&gt;/&lt;experiment&gt;/requirements.txt
+ * &lt;out&gt;/&lt;experiment&gt;/requirements.txt       the training's needs, the runtime's and the enabled
+ *                                            backends' (from the runtime's backend_requirements.txt)
  * &lt;out&gt;/&lt;experiment&gt;/mlpipelines/__init__.py
  * &lt;out&gt;/&lt;experiment&gt;/mlpipelines/tracking/   byte-identical copy of the Python tracking runtime
  * </pre>
@@ -69,14 +72,13 @@ public final class TrainingScriptGenerator {
     /** Shown in the generated files. */
     public static final String VERSION = "0.1.0";
 
-    /** Python packages the generated directory needs, with why; turned into requirements.txt. */
-    static final List<String> REQUIREMENTS = List.of(
-            "numpy>=1.24              # the model and its training",
-            "scikit-learn>=1.3        # the digits data set",
-            "argparse-dataclass>=2.0  # tracking options",
-            "pyyaml>=6.0              # CSV backend: params.yaml, tags.yaml",
-            "mlflow>=2.12             # MLFLOW backend",
-            "tensorboardX>=2.6        # TENSORBOARD backend");
+    /**
+     * What the training itself needs, with why; the tracking runtime's requirements come from its
+     * {@code backend_requirements.txt} ({@link BackendRequirements}).
+     */
+    static final List<BackendRequirements.Requirement> TRAINING_REQUIREMENTS = List.of(
+            new BackendRequirements.Requirement("training", "numpy>=1.24", "the model and its training"),
+            new BackendRequirements.Requirement("training", "scikit-learn>=1.3", "the digits data set"));
 
     /**
      * The script's flag that says the launcher has logged the hyperparameters as params already. A
@@ -143,7 +145,7 @@ public final class TrainingScriptGenerator {
      */
     public GeneratedExperiment generate(ExperimentSpec experiment, TrackingConfig tracking, Path outDirectory) {
         String script = renderScript(experiment, tracking);
-        String requirements = renderRequirements();
+        String requirements = renderRequirements(tracking);
         Path target = outDirectory.resolve(experiment.directoryName());
         Path staging = null;
         try {
@@ -171,7 +173,7 @@ public final class TrainingScriptGenerator {
      */
     public GeneratedExperiment generateRun(ExperimentSpec experiment, TrackingConfig tracking, Path outDirectory) {
         String script = renderScript(experiment, tracking);
-        String requirements = renderRequirements();
+        String requirements = renderRequirements(tracking);
         Path runs = outDirectory.resolve(RUNS_DIRECTORY).resolve(experiment.directoryName());
         Path claimed = null;
         try {
@@ -192,8 +194,28 @@ public final class TrainingScriptGenerator {
         runtime.copyInto(directory);
     }
 
-    private String renderRequirements() {
-        return render("Requirements.ftl", Map.of("generatorVersion", VERSION, "requirements", REQUIREMENTS));
+    /**
+     * requirements.txt: the training's own needs, then the tracking runtime's ({@code *} lines of
+     * its {@code backend_requirements.txt}) and those of the backends {@code tracking} enables, each
+     * line {@code requirement  # who: why}.
+     *
+     * @throws GenerationException when the runtime's requirements file is missing or malformed
+     */
+    String renderRequirements(TrackingConfig tracking) {
+        List<String> enabled = tracking.backends().stream().map(backend -> backend.name()).collect(Collectors.toList());
+        List<BackendRequirements.Requirement> requirements = new ArrayList<>(TRAINING_REQUIREMENTS);
+        requirements.addAll(BackendRequirements.of(runtime).forBackends(enabled));
+        Set<String> seen = new HashSet<>();
+        List<String> lines = new ArrayList<>();
+        for (BackendRequirements.Requirement requirement : requirements) {
+            if (seen.add(requirement.requirement())) {
+                String who = requirement.backend().equals(BackendRequirements.RUNTIME) ? "tracking runtime"
+                        : requirement.backend().equals("training") ? "training" : requirement.backend() + " backend";
+                String why = requirement.why().isEmpty() ? who : who + ": " + requirement.why();
+                lines.add(String.format(Locale.ROOT, "%-26s # %s", requirement.requirement(), why));
+            }
+        }
+        return render("Requirements.ftl", Map.of("generatorVersion", VERSION, "requirements", lines));
     }
 
     /** Creates {@code run-<N>} below {@code runs} with the lowest N above every existing one. */
@@ -247,11 +269,12 @@ public final class TrainingScriptGenerator {
      */
     static Map<String, Object> scriptModel(ExperimentSpec experiment, TrackingConfig tracking) {
         Map<String, Object> model = new LinkedHashMap<>();
-        model.put("trackingDefaults", trackingDefaults(tracking));
+        model.put("trackingDefaultLines", trackingDefaultLines(tracking));
         model.put("paramsLoggedOption", PythonLiterals.identifier(PARAMS_LOGGED_OPTION));
         model.put("generatorVersion", VERSION);
-        model.put("experimentName", PythonLiterals.string(experiment.name()));
-        model.put("experimentFile", PythonLiterals.string(Path.of(experiment.file()).getFileName().toString()));
+        model.put("experimentNameLine", PythonLiterals.stringValue("EXPERIMENT_NAME = ", experiment.name(), "", 0));
+        model.put("experimentFileLine", PythonLiterals.stringValue("EXPERIMENT_FILE = ",
+                Path.of(experiment.file()).getFileName().toString(), "", 0));
         model.put("model", PythonLiterals.string(experiment.model().type().yamlName()));
         model.put("dataset", PythonLiterals.string(experiment.dataset().yamlName()));
         boolean mlp = experiment.model().type() == ModelType.MLP;
@@ -271,6 +294,18 @@ public final class TrainingScriptGenerator {
      * @throws GenerationException for an option key that is not an option name ({@code [a-z][a-z0-9_]*})
      */
     static List<String> trackingDefaults(TrackingConfig tracking) {
+        return trackingDefaultSource(tracking, false);
+    }
+
+    /**
+     * The {@link #trackingDefaults} entries as the lines of the dict's body: indented, with their
+     * trailing comma, long values laid out as ruff format does ({@link PythonLiterals#stringValue}).
+     */
+    static List<String> trackingDefaultLines(TrackingConfig tracking) {
+        return trackingDefaultSource(tracking, true);
+    }
+
+    private static List<String> trackingDefaultSource(TrackingConfig tracking, boolean asLines) {
         List<String> entries = new ArrayList<>();
         for (Map.Entry<String, String> option : tracking.pythonDefaults().entrySet()) {
             String key = option.getKey();
@@ -278,16 +313,18 @@ public final class TrainingScriptGenerator {
                 throw new GenerationException("tracking option '" + key + "' from " + tracking.file()
                         + " is not an option name; expected [a-z][a-z0-9_]*");
             }
-            String value;
+            String prefix = PythonLiterals.string(key) + ": ";
             if (key.equals("tracking_backends")) {
                 List<String> names = Arrays.stream(option.getValue().split(",")).map(String::strip)
                         .filter(name -> !name.isEmpty()).map(name -> PythonLiterals.string(name.toUpperCase(Locale.ROOT)))
                         .collect(Collectors.toList());
-                value = names.size() == 1 ? "(" + names.get(0) + ",)" : "(" + String.join(", ", names) + ")";
+                String value = names.size() == 1 ? "(" + names.get(0) + ",)" : "(" + String.join(", ", names) + ")";
+                entries.add(asLines ? "    " + prefix + value + "," : prefix + value);
+            } else if (asLines) {
+                entries.add(PythonLiterals.stringValue("    " + prefix, option.getValue(), ",", 4));
             } else {
-                value = PythonLiterals.string(option.getValue());
+                entries.add(prefix + PythonLiterals.string(option.getValue()));
             }
-            entries.add(PythonLiterals.string(key) + ": " + value);
         }
         return entries;
     }
@@ -328,7 +365,7 @@ public final class TrainingScriptGenerator {
         List<TrainingOption> options = new ArrayList<>();
         if (experiment.model().type() == ModelType.MLP) {
             options.add(new TrainingOption("hidden_sizes", "layer_sizes",
-                    PythonLiterals.intList(experiment.model().hiddenSizes()), null,
+                    defaultList(experiment.model().hiddenSizes()), null,
                     PythonLiterals.string("hidden layer widths, comma-separated")));
             options.add(new TrainingOption("activation", "str",
                     PythonLiterals.string(experiment.model().activation().yamlName()),
@@ -348,6 +385,19 @@ public final class TrainingScriptGenerator {
                 PythonFloat.repr(training.validationSplit()), null,
                 PythonLiterals.string("fraction of the data held out for validation")));
         return options;
+    }
+
+    /**
+     * A list default as the template's {@code         default=…,} line takes it: on one line when it
+     * fits, else one element a line with a trailing comma, as ruff format explodes it.
+     */
+    static String defaultList(List<Integer> values) {
+        String list = PythonLiterals.intList(values);
+        if ("        default=".length() + list.length() + 1 <= PythonLiterals.LINE_LENGTH) {
+            return list;
+        }
+        return values.stream().map(value -> "            " + value + ",\n")
+                .collect(Collectors.joining("", "[\n", "        ]"));
     }
 
     /** Prefixes of the tracking backends' options ({@code mlflow_}, …) and the shared {@code tracking_}. */

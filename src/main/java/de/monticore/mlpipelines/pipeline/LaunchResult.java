@@ -13,6 +13,8 @@ import java.util.Map;
  * @param status        the status the run was ended with: FINISHED, FAILED or KILLED, never RUNNING
  * @param exitCode      the script's exit code ({@code 128 + n} when killed by signal n); null when it never started
  * @param failureReason why the run did not finish (also its {@code failure_reason} tag); null when FINISHED
+ * @param backends      the enabled backends, as the tracker's {@code tracking_backends} option names them; empty
+ *                      when tracking is off (no backend enabled); null when the tracker failed before naming them
  * @param runIds        the run's identity per backend option, e.g. {@code mlflow_run_id} or {@code csv_run_name}
  * @param locations     how the run's end stands per store ({@code getRunEndStates()}, e.g. a pending end and
  *                      the command that completes it), then where to find the run, label to URL/file/directory
@@ -22,10 +24,12 @@ import java.util.Map;
  * @param training      time the script ran
  * @param finishing     time to end the run, clean up and close the trackers (flushes included)
  */
-public record LaunchResult(RunStatus status, Integer exitCode, String failureReason, Map<String, String> runIds,
+public record LaunchResult(RunStatus status, Integer exitCode, String failureReason, List<String> backends,
+                           Map<String, String> runIds,
                            Map<String, String> locations, List<String> problems,
                            Duration setup, Duration training, Duration finishing) {
     public LaunchResult {
+        backends = backends == null ? null : List.copyOf(backends);
         runIds = Map.copyOf(runIds);
         locations = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(locations));
         problems = List.copyOf(problems);
@@ -40,14 +44,26 @@ public record LaunchResult(RunStatus status, Integer exitCode, String failureRea
         };
     }
 
+    /** True when the run was launched without any tracking backend. */
+    public boolean trackingOff() {
+        return backends != null && backends.isEmpty();
+    }
+
     /** The summary lines printed at the end of a pipeline. */
     public List<String> summary(String experimentName, String experimentFile, String script) {
         List<String> lines = new ArrayList<>();
         lines.add("experiment: " + experimentName.replace("\n", "\\n") + " (" + experimentFile + ")");
         lines.add("script:     " + script);
-        lines.add("run:        " + (runIds.isEmpty() ? "(no backend names its runs)" : String.join(", ",
-                runIds.entrySet().stream().sorted(Map.Entry.comparingByKey())
-                        .map(id -> id.getKey() + " " + id.getValue()).toList())));
+        if (trackingOff()) {
+            lines.add("tracking:   off (no backend is enabled; nothing was recorded)");
+        } else {
+            if (backends != null) {
+                lines.add("tracking:   " + String.join(", ", backends));
+            }
+            lines.add("run:        " + (runIds.isEmpty() ? "(no backend names its runs)" : String.join(", ",
+                    runIds.entrySet().stream().sorted(Map.Entry.comparingByKey())
+                            .map(id -> id.getKey() + " " + id.getValue()).toList())));
+        }
         lines.add("status:     " + status + (failureReason == null ? "" : " (" + failureReason + ")"));
         locations.forEach((label, location) -> lines.add(label + ": " + location));
         problems.forEach(problem -> lines.add("problem:    " + problem));

@@ -7,6 +7,7 @@ import de.monticore.mlpipelines.tracking.tracker.RunTracker;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,7 +35,8 @@ import java.util.stream.Stream;
  *       environment, which it inherits; a param that looks like a credential is refused. The script's
  *       output is streamed live;</li>
  *   <li>the run ends with the status the script's end implies (below); when it did not finish, a
- *       {@value #FAILURE_REASON_TAG} tag says why and the tail of its stderr is logged as
+ *       {@value #FAILURE_REASON_TAG} tag says why (for a non-zero exit code with the last meaningful line
+ *       of its stderr, the exception line of a traceback) and the tail of its stderr is logged as
  *       {@code logs/stderr_tail.txt};</li>
  *   <li>{@code cleanUpRepository()} and {@code close()}, whatever happened before.</li>
  * </ol>
@@ -163,6 +165,7 @@ public final class TrainingLauncher implements AutoCloseable {
 
     private LaunchResult runTracked(RunTracker tracker, TrainingJob job) {
         List<String> problems = new ArrayList<>();
+        List<String> backends = null;
         Map<String, String> runIds = Map.of();
         Map<String, String> locations = Map.of();
         RunStatus status = RunStatus.FAILED;
@@ -175,6 +178,7 @@ public final class TrainingLauncher implements AutoCloseable {
         try {
             tracker.startNewRun();
             Map<String, String> pythonParams = tracker.getPythonParams();
+            backends = backendNames(pythonParams);
             runIds = runIdentifiers(pythonParams);
             tracker.logParams(job.hyperparameters());
             tracker.logArtifact(job.experimentFile().toFile(), "experiment");
@@ -183,7 +187,8 @@ public final class TrainingLauncher implements AutoCloseable {
             trainingStart = System.nanoTime();
             exitCode = training.run(command, SCRIPT_ENVIRONMENT, stderrTail);
             trainingEnd = System.nanoTime();
-            ExitStatus end = ExitStatus.of(exitCode, training.stopRequested());
+            String stderr = Secrets.redactEnvironmentSecrets(new String(stderrTail.bytes(), StandardCharsets.UTF_8));
+            ExitStatus end = ExitStatus.of(exitCode, training.stopRequested(), stderr);
             status = end.status();
             failureReason = end.reason();
         } catch (IOException e) {
@@ -212,7 +217,7 @@ public final class TrainingLauncher implements AutoCloseable {
         attempt(problems, "cleanUpRepository()", tracker::cleanUpRepository);
         attempt(problems, "close()", tracker::close);
         long end = System.nanoTime();
-        return new LaunchResult(status, exitCode, failureReason, runIds, locations, problems,
+        return new LaunchResult(status, exitCode, failureReason, backends, runIds, locations, problems,
                 Duration.ofNanos(trainingStart - start), Duration.ofNanos(trainingEnd - trainingStart),
                 Duration.ofNanos(end - finishStart));
     }
@@ -268,6 +273,18 @@ public final class TrainingLauncher implements AutoCloseable {
             arguments.add("--" + key + "=" + param.getValue());
         }
         return arguments;
+    }
+
+    /**
+     * The enabled backends from the shared option {@code tracking_backends} (comma-separated names, empty
+     * when tracking is off); null when the tracker does not give it.
+     */
+    private static List<String> backendNames(Map<String, String> pythonParams) {
+        String names = pythonParams.get("tracking_backends");
+        if (names == null) {
+            return null;
+        }
+        return Stream.of(names.split(",")).map(String::strip).filter(name -> !name.isEmpty()).toList();
     }
 
     /** The params that name the run in a backend: {@code *_run_id}, {@code *_run_name}. */

@@ -70,6 +70,33 @@ class CheckConfigCommandTest {
     }
 
     @Test
+    void aFileWithoutBackendsSaysTrackingIsOff() throws Exception {
+        for (String yaml : new String[]{"backends: {}\n", "tags: {team: vision}\n"}) {
+            out.reset();
+            Path file = Files.writeString(tempDir.resolve("tracking.yaml"), yaml);
+            assertEquals(0, run("check-config", file.toString()), err());
+            assertTrue(out().startsWith(file + ": OK, 0 backends enabled\n"
+                    + "  tracking is off: no backend is enabled; `run` trains without recording anything\n"), out());
+        }
+        out.reset();
+        assertEquals(0, run("check-config", "examples/tracking.yaml"));
+        assertFalse(out().contains("tracking is off"), out());
+    }
+
+    @Test
+    void theMlflowSpoolDirIsListedAndValidatedLikeAPath() throws Exception {
+        Path file = Files.writeString(tempDir.resolve("tracking.yaml"),
+                "backends:\n  mlflow:\n    tracking_uri: http://127.0.0.1:1\n    spool_dir: spool/here\n");
+        assertEquals(0, run("check-config", file.toString()), err());
+        assertTrue(out().contains("    spool_dir: spool/here\n"), out());
+
+        Path empty = Files.writeString(tempDir.resolve("empty.yaml"),
+                "backends:\n  mlflow:\n    spool_dir: \"  \"\n");
+        assertEquals(2, run("check-config", empty.toString()));
+        assertTrue(err().contains(empty + ": backends.mlflow.spool_dir: is empty; expected a directory path"), err());
+    }
+
+    @Test
     void badUsageExitsTwoWithTheUsage() {
         assertEquals(2, run("check-config"));
         assertEquals("mlpipelines check-config: expected exactly one argument, the tracking file\n"

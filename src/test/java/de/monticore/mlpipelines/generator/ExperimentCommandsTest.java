@@ -163,7 +163,8 @@ class ExperimentCommandsTest {
         assertEquals(0, main("generate", experiment("1").toString(), "--out", out.toString(),
                 "--set", "training.learning_rate=0.25", "--set=training.epochs=7", "--set", "training.epochs=9"), err());
         String script = Files.readString(out.resolve("cli/train.py"));
-        assertTrue(script.contains("\"--learning_rate\", type=positive_float, default=0.25,"), script);
-        assertTrue(script.contains("\"--epochs\", type=positive_int, default=9,"), "the last --set of a key wins");
+        assertTrue(script.contains("\"--learning_rate\",\n        type=positive_float,\n        default=0.25,\n"), script);
+        assertTrue(script.contains("\"--epochs\",\n        type=positive_int,\n        default=9,\n"),
+                "the last --set of a key wins");
     }
 }

@@ -36,6 +36,7 @@ class PythonStringEscapingTest {
             String literal = PythonLiterals.string(text);
             literals.add(literal);
             assertFalse(literal.contains("\n") || literal.contains("\r"), "one line: " + literal);
+            assertTrue(literal.chars().allMatch(c -> c >= 0x20 && c < 0x7f), "printable ASCII: " + literal);
             module.append("    ").append(literal).append(",\n");
         }
         module.append("]\n");
@@ -48,6 +49,29 @@ class PythonStringEscapingTest {
         assertEquals(0, run.exitCode(), run.describe());
         List<?> values = new ObjectMapper().readValue(run.stdout(), List.class);
         assertEquals(TEXTS, values);
+    }
+
+    @Test
+    void longValuesAreLaidOutWithinTheLineLengthAndReadBackExactly() throws Exception {
+        List<String> texts = List.of("short", "x".repeat(95), "y".repeat(118), "数字 \"q\" 🔢 ".repeat(40),
+                "it's ".repeat(60));
+        StringBuilder module = new StringBuilder("import json, sys\nvalues = {\n");
+        for (int i = 0; i < texts.size(); i++) {
+            String source = PythonLiterals.stringValue("    \"v" + i + "\": ", texts.get(i), ",", 4);
+            for (String line : source.split("\n")) {
+                assertTrue(line.length() <= PythonLiterals.LINE_LENGTH, line);
+            }
+            module.append(source).append('\n');
+        }
+        module.append("}\nsys.stdout.buffer.write(json.dumps([values[f'v{i}'] for i in range(len(values))]).encode())\n");
+        assertEquals("EXPERIMENT_NAME = \"short\"", PythonLiterals.stringValue("EXPERIMENT_NAME = ", "short", "", 0));
+        assertEquals("EXPERIMENT_NAME = (\n    \"" + "y".repeat(110) + "\"\n)",
+                PythonLiterals.stringValue("EXPERIMENT_NAME = ", "y".repeat(110), "", 0),
+                "alone in parentheses when that fits");
+        Path file = Files.writeString(temp.resolve("layout.py"), module, StandardCharsets.UTF_8);
+        PythonRun run = PythonRun.run(temp, Map.of(), file.toString());
+        assertEquals(0, run.exitCode(), run.describe() + "\n" + module);
+        assertEquals(texts, new ObjectMapper().readValue(run.stdout(), List.class));
     }
 
     @Test

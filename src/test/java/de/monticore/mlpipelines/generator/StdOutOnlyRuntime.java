@@ -72,13 +72,20 @@ public final class StdOutOnlyRuntime {
                     _emit("close", {"status": status})
             """;
 
+    /** The package's {@code backend_requirements.txt}, in the real runtime's format. */
+    public static final String BACKEND_REQUIREMENTS = """
+            # The stand-in's requirements: only the STDOUT backend, which needs nothing beyond the runtime.
+            *        pyyaml>=6.0   # stand-in for the runtime's own needs
+            """;
+
     private StdOutOnlyRuntime() {
     }
 
-    /** Writes the stand-in package ({@code __init__.py} and a helper module) into a new directory. */
+    /** Writes the stand-in package ({@code __init__.py}, {@code backend_requirements.txt} and a helper module) into a new directory. */
     public static Path writeTo(Path directory) throws IOException {
         Path tracking = Files.createDirectories(directory.resolve("tracking"));
         Files.writeString(tracking.resolve("__init__.py"), INIT_PY, StandardCharsets.UTF_8);
+        Files.writeString(tracking.resolve("backend_requirements.txt"), BACKEND_REQUIREMENTS, StandardCharsets.UTF_8);
         Path backends = Files.createDirectories(tracking.resolve("backends"));
         Files.writeString(backends.resolve("__init__.py"), "# nested file: copied too\n", StandardCharsets.UTF_8);
         return tracking;

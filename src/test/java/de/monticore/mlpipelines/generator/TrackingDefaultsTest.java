@@ -71,6 +71,7 @@ class TrackingDefaultsTest {
                 "stdout_experiment_name", "s",
                 "mlflow_experiment_name", "e",
                 "mlflow_tracking_uri", "http://127.0.0.1:5000",
+                "mlflow_spool_dir", cwd.resolve("mlflow-spool").toString(),
                 "tensorboard_log_dir", cwd.resolve("tb").toString()), config.pythonDefaults());
         assertEquals(Map.of("tracking_backends", ""),
                 new TrackingConfig("t.yaml", List.of(), List.of(), Map.of(), List.of()).pythonDefaults());
@@ -83,8 +84,9 @@ class TrackingDefaultsTest {
                 backends:
                   stdout: {experiment_name: "it's \\"E\\""}
                   csv: {dir: %s}
-                  mlflow: {experiment_name: "it's \\"E\\"", tracking_uri: "sqlite:///%s"}
-                """.formatted(new ObjectMapper().writeValueAsString(csvDir.toString()), temp.resolve("store.db")));
+                  mlflow: {experiment_name: "it's \\"E\\"", tracking_uri: "sqlite:///%s", spool_dir: "%s"}
+                """.formatted(new ObjectMapper().writeValueAsString(csvDir.toString()), temp.resolve("store.db"),
+                temp.resolve("spool/../my spool")));
         GeneratedExperiment generated = new TrainingScriptGenerator().generate(experiment(), config, temp.resolve("out"));
 
         JsonNode defaults = parsedDefaults(generated.directory());
@@ -92,6 +94,8 @@ class TrackingDefaultsTest {
         assertEquals("it's \"E\"", defaults.get("mlflow_experiment_name").asText());
         assertEquals("it's \"E\"", defaults.get("stdout_experiment_name").asText());
         assertEquals("sqlite:///" + temp.resolve("store.db"), defaults.get("mlflow_tracking_uri").asText());
+        assertEquals(temp.resolve("my spool").toString(), defaults.get("mlflow_spool_dir").asText(),
+                "the spool directory reaches the Python MLflow backend, normalized");
         assertEquals(List.of("STDOUT", "CSV", "MLFLOW"), List.of(defaults.get("tracking_backends").get(0).asText(),
                 defaults.get("tracking_backends").get(1).asText(), defaults.get("tracking_backends").get(2).asText()));
         assertEquals(3, defaults.get("tracking_backends").size());
@@ -131,7 +135,7 @@ class TrackingDefaultsTest {
     @Test
     void tracking_backendsIsATupleOfUpperCaseNamesAndEveryValueAnEscapedLiteral() {
         TrackingConfig config = tracking("backends: {stdout: {experiment_name: \"a\\nb \\\"q\\\" \\\\\"}}\n");
-        assertEquals(List.of("\"stdout_experiment_name\": \"a\\nb \\\"q\\\" \\\\\"", "\"tracking_backends\": (\"STDOUT\",)"),
+        assertEquals(List.of("\"stdout_experiment_name\": 'a\\nb \"q\" \\\\'", "\"tracking_backends\": (\"STDOUT\",)"),
                 TrainingScriptGenerator.trackingDefaults(config));
         assertEquals(List.of("\"tracking_backends\": ()"), TrainingScriptGenerator.trackingDefaults(
                 new TrackingConfig("t.yaml", List.of(), List.of(), Map.of(), List.of())));

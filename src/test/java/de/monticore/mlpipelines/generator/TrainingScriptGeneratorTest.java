@@ -201,7 +201,8 @@ class TrainingScriptGeneratorTest {
         ExperimentSpec template = spec(SOFTMAX_YAML);
         Map<String, String> expected = Map.of(
                 "digits", "digits", "my exp/v2", "my_exp_v2", "../../etc", "etc", "..", "experiment",
-                "Ziffern ü", "Ziffern", "a\nb", "a_b", "v1.2-rc_3", "v1.2-rc_3");
+                "Ziffern ü", "Ziffern", "a\nb", "a_b", "v1.2-rc_3", "v1.2-rc_3", "x".repeat(300), "x".repeat(100),
+                "y".repeat(99) + " z", "y".repeat(99));
         expected.forEach((name, directory) -> assertEquals(directory,
                 new ExperimentSpec(name, "f", template.model(), template.dataset(), template.training()).directoryName(),
                 name));

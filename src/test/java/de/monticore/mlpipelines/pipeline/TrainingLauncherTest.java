@@ -112,7 +112,7 @@ class TrainingLauncherTest {
                 """));
         assertEquals(RunStatus.FAILED, result.status());
         assertEquals(1, result.commandExitCode());
-        assertEquals("exit code 3", tracker.tags.get("failure_reason"));
+        assertEquals("exit code 3: last words before exit 3", tracker.tags.get("failure_reason"));
         assertEquals("first problem line\nlast words before exit 3\n", tracker.artifacts.get("logs/stderr_tail.txt"));
         assertEquals(RunStatus.FAILED, tracker.endStatus);
         assertEquals(CLOSING_CALLS, tracker.calls.subList(tracker.calls.size() - 4, tracker.calls.size()));
@@ -124,9 +124,69 @@ class TrainingLauncherTest {
         RecordingTracker tracker = new RecordingTracker(Map.of());
         LaunchResult result = launcher(Duration.ofSeconds(5)).launch(tracker, job("raise RuntimeError('diverged')\n"));
         assertEquals(RunStatus.FAILED, result.status());
-        assertEquals("exit code 1", tracker.tags.get("failure_reason"));
+        assertEquals("exit code 1: RuntimeError: diverged", tracker.tags.get("failure_reason"));
         assertTrue(tracker.artifacts.get("logs/stderr_tail.txt").endsWith("RuntimeError: diverged\n"),
                 tracker.artifacts.toString());
+    }
+
+    @Test
+    void theFailureReasonQuotesTheExceptionLineEvenWhenOutputFollowsTheTraceback() throws IOException {
+        RecordingTracker tracker = new RecordingTracker(Map.of());
+        LaunchResult result = launcher(Duration.ofSeconds(5)).launch(tracker, job("""
+                import atexit, sys
+                atexit.register(lambda: print("[tracking] closed 2 backends", file=sys.stderr))
+
+                def load(shape):
+                    try:
+                        raise KeyError("rows")
+                    except KeyError as missing:
+                        raise ValueError(f"bad shape {shape}: größe\\nsecond line") from missing
+
+                load((3, 4))
+                """));
+        assertEquals(RunStatus.FAILED, result.status());
+        assertEquals("exit code 1: ValueError: bad shape (3, 4): größe", result.failureReason());
+        assertEquals(result.failureReason(), tracker.tags.get("failure_reason"));
+        String tail = tracker.artifacts.get("logs/stderr_tail.txt");
+        assertTrue(tail.contains("KeyError: 'rows'") && tail.endsWith("[tracking] closed 2 backends\n"), tail);
+        List<String> summary = result.summary("digits", "digits.yaml", "train.py");
+        assertTrue(summary.contains("status:     FAILED (exit code 1: ValueError: bad shape (3, 4): größe)"),
+                summary.toString());
+    }
+
+    @Test
+    void withTrackingOffTheScriptGetsAnEmptyBackendListAndTheSummarySaysSo() throws IOException {
+        Path argvFile = temp.resolve("argv.json");
+        String script = """
+                import json, sys
+                json.dump(sys.argv[1:], open(%s, "w", encoding="utf-8"))
+                print("epoch 1/1", flush=True)
+                """.formatted(new ObjectMapper().writeValueAsString(argvFile.toString()));
+        RecordingTracker tracker = new RecordingTracker(Map.of("tracking_backends", ""));
+        TrainingJob plain = job(script);
+        LaunchResult result = launcher(Duration.ofSeconds(5)).launch(tracker, new TrainingJob(plain.script(),
+                plain.experimentFile(), plain.hyperparameters(), Map.of("epochs", "1"), "params_logged_by_launcher"));
+
+        assertEquals(RunStatus.FINISHED, result.status(), stderr.toString());
+        assertTrue(result.trackingOff());
+        assertEquals(List.of(), result.backends());
+        assertEquals(List.of("--epochs=1", "--tracking_backends=", "--params_logged_by_launcher"),
+                new ObjectMapper().readValue(argvFile.toFile(), List.class));
+        List<String> summary = result.summary("digits", "digits.yaml", "train.py");
+        assertTrue(summary.contains("tracking:   off (no backend is enabled; nothing was recorded)"), summary.toString());
+        assertTrue(summary.stream().noneMatch(line -> line.startsWith("run:")), summary.toString());
+        assertTrue(out().contains("epoch 1/1\n"), out());
+    }
+
+    @Test
+    void withTrackingOnTheSummaryNamesTheBackends() throws IOException {
+        RecordingTracker tracker = new RecordingTracker(Map.of("tracking_backends", "STDOUT,CSV",
+                "csv_run_name", "run_3"));
+        LaunchResult result = launcher(Duration.ofSeconds(5)).launch(tracker, job("pass\n"));
+        assertFalse(result.trackingOff());
+        List<String> summary = result.summary("digits", "digits.yaml", "train.py");
+        assertTrue(summary.contains("tracking:   STDOUT, CSV"), summary.toString());
+        assertTrue(summary.contains("run:        csv_run_name run_3"), summary.toString());
     }
 
     @Test

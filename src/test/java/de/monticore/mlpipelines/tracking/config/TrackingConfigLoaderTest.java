@@ -156,7 +156,7 @@ class TrackingConfigLoaderTest {
     @Test
     void rejectsAnUnknownKeyInABackendSection() {
         assertEquals("tracking.yaml: backends.mlflow.trackinguri: unknown key; expected one of clean_up, "
-                        + "experiment_name, tracking_uri",
+                        + "experiment_name, spool_dir, tracking_uri",
                 rejected("backends:\n  mlflow:\n    trackinguri: http://x\n").getMessage());
     }
 

@@ -3,8 +3,10 @@ package de.monticore.mlpipelines.tracking.backend.mlflow;
 import de.monticore.mlpipelines.tracking.TrackingException;
 import de.monticore.mlpipelines.tracking.config.BackendConfig;
 import de.monticore.mlpipelines.tracking.config.ConfigSection;
+import de.monticore.mlpipelines.tracking.config.PathSetting;
 import de.monticore.mlpipelines.tracking.tracker.RunStatus;
 
+import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -18,14 +20,22 @@ import java.util.stream.Collectors;
  * @param trackingUri    an http(s) server, or a local store ({@code sqlite:///…}, a directory) for which
  *                       a local server is started
  * @param cleanUp        runs of the experiment in these states are deleted by {@code cleanUpRepository()}
+ * @param spoolDir       where the Python half keeps what it cannot deliver (replayed by {@code mlpipelines replay})
  */
-public record MLflowConfig(String experimentName, String trackingUri, Set<RunStatus> cleanUp)
+public record MLflowConfig(String experimentName, String trackingUri, Set<RunStatus> cleanUp, Path spoolDir)
         implements BackendConfig {
     /** The keys of the {@code mlflow} section. */
-    public static final Set<String> KEYS = Set.of("experiment_name", "tracking_uri", "clean_up");
+    public static final Set<String> KEYS = Set.of("experiment_name", "tracking_uri", "clean_up", "spool_dir");
+    /** {@code spool_dir} when tracking.yaml does not set it; relative to the working directory. */
+    public static final String DEFAULT_SPOOL_DIR = "mlflow-spool";
 
     public MLflowConfig {
         cleanUp = cleanUp.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(cleanUp));
+    }
+
+    /** A configuration with the default {@code spool_dir}. */
+    public MLflowConfig(String experimentName, String trackingUri, Set<RunStatus> cleanUp) {
+        this(experimentName, trackingUri, cleanUp, Path.of(DEFAULT_SPOOL_DIR));
     }
 
     public static MLflowConfig fromSection(ConfigSection section) {
@@ -39,7 +49,8 @@ public record MLflowConfig(String experimentName, String trackingUri, Set<RunSta
         }
         Set<RunStatus> cleanUp = EnumSet.noneOf(RunStatus.class);
         cleanUp.addAll(section.enumList("clean_up", RunStatus.class, "a run status"));
-        return new MLflowConfig(experimentName, trackingUri, cleanUp);
+        Path spoolDir = PathSetting.parse(section, "spool_dir", DEFAULT_SPOOL_DIR);
+        return new MLflowConfig(experimentName, trackingUri, cleanUp, spoolDir);
     }
 
     @Override
@@ -48,21 +59,29 @@ public record MLflowConfig(String experimentName, String trackingUri, Set<RunSta
         settings.put("experiment_name", experimentName);
         settings.put("tracking_uri", trackingUri);
         settings.put("clean_up", cleanUp.stream().sorted().map(Enum::name).collect(Collectors.joining(", ", "[", "]")));
+        settings.put("spool_dir", spoolDir.toString());
         return settings;
     }
 
     /**
-     * {@code mlflow_experiment_name} and {@code mlflow_tracking_uri}: a server URL as configured, a
-     * local store ({@code sqlite:///FILE}, {@code file:}, a directory) with its path made absolute so
-     * that it names the same store from the script's directory. A URI this project cannot serve
-     * locally is passed on as written; the Python backend reports it.
+     * {@code mlflow_experiment_name}, {@code mlflow_tracking_uri} and {@code mlflow_spool_dir}: a
+     * server URL as configured, a local store ({@code sqlite:///FILE}, {@code file:}, a directory) and
+     * the spool directory with their paths made absolute so that they name the same places from the
+     * script's directory. A URI this project cannot serve locally is passed on as written; the Python
+     * backend reports it.
      */
     @Override
     public Map<String, String> pythonOptions() {
         Map<String, String> options = new LinkedHashMap<>();
         options.put("mlflow_experiment_name", experimentName);
         options.put("mlflow_tracking_uri", pythonTrackingUri());
+        options.put("mlflow_spool_dir", absoluteSpoolDir().toString());
         return options;
+    }
+
+    /** {@link #spoolDir()}, absolute and normalized. */
+    public Path absoluteSpoolDir() {
+        return spoolDir.toAbsolutePath().normalize();
     }
 
     private String pythonTrackingUri() {

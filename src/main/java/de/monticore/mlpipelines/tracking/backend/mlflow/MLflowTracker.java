@@ -387,7 +387,12 @@ public class MLflowTracker implements RunTracker {
         return params;
     }
 
-    /** {@code "MLflow run"} to the run's page in the MLflow UI, once a run was started. */
+    /**
+     * {@code "MLflow run"} to the run's page in the MLflow UI, once a run was started; for a local
+     * store also how to open it later ({@code "MLflow UI"}); and when the Python half spooled data of
+     * this run because it could not deliver it, {@code "MLflow spool"}: the spool directory and the
+     * command that delivers it.
+     */
     @Override
     public synchronized Map<String, String> getRunLocations() {
         if (run == null) {
@@ -395,6 +400,12 @@ public class MLflowTracker implements RunTracker {
         }
         Map<String, String> locations = new java.util.LinkedHashMap<>();
         locations.put("MLflow run", runUrl().toString());
+        long spoolFiles = spoolFilesOf(run.id());
+        if (spoolFiles > 0) {
+            Path spoolDir = config.absoluteSpoolDir();
+            locations.put("MLflow spool", spoolDir + " holds " + spoolFiles + " spool file" + (spoolFiles == 1 ? "" : "s")
+                    + " of this run that did not reach MLflow; deliver with: mlpipelines replay " + spoolDir);
+        }
         if (!LocalStore.isServerUrl(config.trackingUri())) {
             // The local server stops with the pipeline, so the URL above is dead afterwards.
             LocalStore store = LocalStore.parse(config.trackingUri());
@@ -403,6 +414,24 @@ public class MLflowTracker implements RunTracker {
                     + "http://127.0.0.1:5000/#/experiments/" + run.experimentId() + "/runs/" + run.id());
         }
         return locations;
+    }
+
+    /**
+     * How many spool files the Python half wrote for {@code runId}: it names them
+     * {@code <run id>-<pid>-<ms>.jsonl} in the spool directory. 0 when there is no such directory.
+     */
+    private long spoolFilesOf(String runId) {
+        Path spoolDir = config.absoluteSpoolDir();
+        if (!Files.isDirectory(spoolDir)) {
+            return 0;
+        }
+        try (Stream<Path> files = Files.list(spoolDir)) {
+            return files.map(path -> path.getFileName().toString())
+                    .filter(name -> name.startsWith(runId + "-") && name.endsWith(".jsonl")).count();
+        } catch (IOException | UncheckedIOException e) {
+            warn("cannot list the MLflow spool directory " + spoolDir + ": " + e.getMessage());
+            return 0;
+        }
     }
 
     /** The run's page in the MLflow UI: {@code <server>/#/experiments/<id>/runs/<run>}. */

@@ -341,9 +341,32 @@ class MLflowTrackerTest {
             assertEquals(Map.of("mlflow_tracking_uri", TestMLflowServer.url().toString(),
                     "mlflow_experiment_name", experiment,
                     "mlflow_experiment_id", experimentId,
+                    "mlflow_spool_dir", Path.of(MLflowConfig.DEFAULT_SPOOL_DIR).toAbsolutePath().toString(),
                     "mlflow_run_id", tracker.runId()), params);
             String url = TestMLflowServer.url() + "/#/experiments/" + experimentId + "/runs/" + tracker.runId();
             assertEquals(Map.of("MLflow run", url), tracker.getRunLocations());
+        }
+    }
+
+    @Test
+    void theRunLocationsNameTheSpoolWhenThePythonHalfSpooledThisRun(@TempDir Path directory) throws Exception {
+        Path spool = directory.resolve("spool");
+        MLflowConfig config = new MLflowConfig(uniqueExperiment(), TestMLflowServer.url().toString(), Set.of(),
+                directory.resolve("x/../spool"));
+        try (MLflowTracker tracker = new MLflowTracker(config, MLflowOptions.defaults().withEnvironment(Map.of())
+                .withWarnings(new PrintStream(warnings, true, StandardCharsets.UTF_8)))) {
+            tracker.startNewRun();
+            assertEquals(spool.toString(), tracker.getPythonParams().get("mlflow_spool_dir"));
+            assertEquals(Set.of("MLflow run"), tracker.getRunLocations().keySet(), "no spool directory yet");
+            Files.createDirectories(spool);
+            // As the Python half names them: <run id>-<pid>-<ms>.jsonl; replay's progress files beside them.
+            Files.writeString(spool.resolve("other-run-12-1700000000000.jsonl"), "{}\n");
+            Files.writeString(spool.resolve("new-run-12-1700000000000.jsonl"), "{}\n");
+            assertEquals(Set.of("MLflow run"), tracker.getRunLocations().keySet(), "other runs' spool files");
+            Files.writeString(spool.resolve(tracker.runId() + "-4242-1700000000000.jsonl"), "{}\n");
+            Files.writeString(spool.resolve(tracker.runId() + "-4242-1700000000000.jsonl.progress"), "{}\n");
+            assertEquals(spool + " holds 1 spool file of this run that did not reach MLflow; deliver with: "
+                    + "mlpipelines replay " + spool, tracker.getRunLocations().get("MLflow spool"));
         }
     }
 
@@ -444,7 +467,7 @@ class MLflowTrackerTest {
         }
         String output = captured.toString(StandardCharsets.UTF_8);
         assertTrue(output.contains("metric 'm' is Infinity"), output);
-        assertEquals(8, messages.size(), messages.toString());
+        assertEquals(9, messages.size(), messages.toString());
         for (String text : messages) {
             assertFalse(text.contains(token), text);
         }
