@@ -72,19 +72,33 @@ class MlflowServer:
             self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         command = [
-            self.python, "-m", "mlflow", "server",
-            "--backend-store-uri", self.store_uri,
+            self.python,
+            "-m",
+            "mlflow",
+            "server",
+            "--backend-store-uri",
+            self.store_uri,
             # Artifacts through the server's proxy (mlflow-artifacts:/), as the Java half requires.
-            "--artifacts-destination", (self.directory / "artifacts").as_uri(),
-            "--host", "127.0.0.1",
-            "--port", str(self.port),
-            "--workers", "1",
+            "--artifacts-destination",
+            (self.directory / "artifacts").as_uri(),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--workers",
+            "1",
         ]
         environment = {**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
         with open(self.log_path, "ab") as log:
             self._process = subprocess.Popen(
-                command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                start_new_session=True, cwd=self.directory, env=environment)
+                command,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+                cwd=self.directory,
+                env=environment,
+            )
         deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
@@ -94,8 +108,7 @@ class MlflowServer:
                 return self
             time.sleep(0.2)
         self.stop()
-        raise RuntimeError(f"mlflow server did not answer within {STARTUP_TIMEOUT_SECONDS} s:\n"
-                           f"{self._log_tail()}")
+        raise RuntimeError(f"mlflow server did not answer within {STARTUP_TIMEOUT_SECONDS} s:\n{self._log_tail()}")
 
     def stop(self):
         """Stop the server (its whole process group, found by our PID) and wait for it."""

@@ -64,7 +64,8 @@ def classpath() -> list[str]:
         if not jars:
             raise BridgeError(
                 f"the Java generator is not built: no jars in {lib}; run `{BUILD_COMMAND}` in {project_root()}, "
-                f"or set ${CLASSPATH_VARIABLE} to its jars")
+                f"or set ${CLASSPATH_VARIABLE} to its jars"
+            )
     return jars + _path_list(EXTRA_CLASSPATH_VARIABLE)
 
 
@@ -93,12 +94,12 @@ def start_jvm() -> None:
         except jpype.JVMNotFoundException as error:
             raise BridgeError(
                 "no Java runtime found: install Java 17 (apt-get install openjdk-17-jre-headless) "
-                f"or set JAVA_HOME ({error})") from None
+                f"or set JAVA_HOME ({error})"
+            ) from None
         try:
             # interrupt=True: the JVM handles Ctrl-C and SIGTERM as the Java launcher does, running
             # its shutdown hooks (which end a run KILLED and stop the training script).
-            jpype.startJVM(*JVM_OPTIONS, jvmpath=jvm_path, classpath=jars, convertStrings=False,
-                           interrupt=True)
+            jpype.startJVM(*JVM_OPTIONS, jvmpath=jvm_path, classpath=jars, convertStrings=False, interrupt=True)
         except OSError as error:
             raise BridgeError(f"the JVM at {jvm_path} did not start: {error}") from None
 
@@ -143,5 +144,6 @@ def load_tracking_config(path: str | os.PathLike):
     try:
         return tracker_factory().loadConfig(path_class.of(str(path), []))
     except config_error as error:
-        raise ConfigError(str(error.getMessage()), str(error.getFile()), str(error.getKeyPath()),
-                          str(error.getProblem())) from None
+        raise ConfigError(
+            str(error.getMessage()), str(error.getFile()), str(error.getKeyPath()), str(error.getProblem())
+        ) from None

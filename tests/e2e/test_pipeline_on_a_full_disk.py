@@ -5,6 +5,7 @@ what tracking could not write is not hidden — each backend reports the full di
 message counts what was dropped (sent + dropped == what the training logged) and says DATA WAS LOST.
 Everything ends in bounded time (the subprocess timeout), and what was written reads back.
 """
+
 import csv
 import os
 import re
@@ -41,23 +42,42 @@ def disk(tmp_path):
 
 def test_a_pipeline_on_a_nearly_full_disk_finishes_reports_the_loss_and_counts_it(launcher, disk, tmp_path):
     tracking_file = tmp_path / "tracking.yaml"
-    tracking_file.write_text(yaml.safe_dump({"backends": {
-        "stdout": {"experiment_name": "digits"},
-        "csv": {"dir": str(disk / "csv")},
-        "tensorboard": {"log_dir": str(disk / "tb")},
-    }}), encoding="utf-8")
+    tracking_file.write_text(
+        yaml.safe_dump(
+            {
+                "backends": {
+                    "stdout": {"experiment_name": "digits"},
+                    "csv": {"dir": str(disk / "csv")},
+                    "tensorboard": {"log_dir": str(disk / "tb")},
+                }
+            }
+        ),
+        encoding="utf-8",
+    )
     # Room for the files the launcher writes first (run.yaml, params, tags, a copy of the experiment),
     # not for the training's metrics.
     fill(disk, leave_bytes=6 * PAGE)
     env = {key: value for key, value in os.environ.items() if not key.startswith("MLFLOW_")}
     env["MLPIPELINES_PYTHON"] = sys.executable
     result = subprocess.run(
-        [str(launcher), "run", str(ROOT / "examples" / "digits.yaml"), "--tracking", str(tracking_file),
-         "--out", str(tmp_path / "out")],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+        [
+            str(launcher),
+            "run",
+            str(ROOT / "examples" / "digits.yaml"),
+            "--tracking",
+            str(tracking_file),
+            "--out",
+            str(tmp_path / "out"),
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
-    summary = result.stdout[result.stdout.index("== summary"):]
+    summary = result.stdout[result.stdout.index("== summary") :]
     assert "status:     FINISHED" in summary, summary
 
     counts = {name: (int(sent), int(dropped)) for name, sent, dropped in CLOSING_LINE.findall(output)}
@@ -82,6 +102,7 @@ def test_a_pipeline_on_a_nearly_full_disk_finishes_reports_the_loss_and_counts_i
     assert "endRun" not in output, output
 
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
     [tb_run] = (disk / "tb").iterdir()
     events = EventAccumulator(str(tb_run), size_guidance={"scalars": 0})
     events.Reload()
