@@ -86,7 +86,7 @@ def test_a_503_window_is_delivered_automatically_in_order_exactly_once(mlflow_se
     assert [r["delivered"] for r in records] == [e["seq"] for e in entries]  # in order, each once
     capsys.readouterr()
     assert replay([str(spool)]) == 0
-    assert f"delivered 0 entries into run {run_id} ({len(entries)} already finished before" in capsys.readouterr().out
+    assert f"delivered 0 entries into run {run_id} ({len(entries)} already delivered before" in capsys.readouterr().out
     assert len(history(mlflow_server.url, run_id, "loss")) == 200
 
 
@@ -136,7 +136,7 @@ def test_server_stopped_mid_run_then_replay_delivers_every_metric_exactly_once(t
         assert runs[0].data.params == {"lr": "0.1"}
         assert history(uri, runs[0].info.run_id, "acc") == [(s, s / 30) for s in range(30)]
         assert client.get_run(java_run).info.status == "RUNNING"  # the Java side ends it
-        assert f"delivered 0 entries into run {java_run} (1 already finished before" in first
+        assert f"delivered 0 entries into run {java_run} (1 already delivered before" in first
         assert f"delivered 3 entries into run {runs[0].info.run_id}" in first
 
         assert replay([str(spool)]) == 0
@@ -172,7 +172,7 @@ def test_replayed_standalone_run_keeps_start_time_name_and_skips_a_rejected_entr
     out, err = capsys.readouterr()
     assert "entry 2 skipped: artifact" in err and "no longer exists" in err
     run = only_run(mlflow_server.url, experiment)
-    assert f"delivered 3 entries into run {run.info.run_id} (0 already finished before, 1 skipped" in out
+    assert f"delivered 3 entries into run {run.info.run_id} (0 already delivered before, 1 skipped as rejected" in out
     assert history(mlflow_server.url, run.info.run_id, "loss") == [(1, 0.5), (2, 0.25)]
     assert run.info.status == "FINISHED" and run.info.run_name == header["run_name"]
     assert run.info.start_time == header["start_time"] < run.info.end_time < int(time.time() * 1000)
@@ -181,7 +181,7 @@ def test_replayed_standalone_run_keeps_start_time_name_and_skips_a_rejected_entr
 
     assert replay([str(spool), "--tracking_uri", mlflow_server.url]) == 3  # still says something is missing
     out, err = capsys.readouterr()
-    assert "delivered 0 entries" in out and "4 already finished before, 1 skipped" in out and err == ""
+    assert "delivered 0 entries" in out and "3 already delivered before, 1 skipped as rejected" in out and err == ""
     assert len(history(mlflow_server.url, run.info.run_id, "loss")) == 2
 
 

@@ -168,8 +168,10 @@ def metric_value(key: str, value: object) -> float:
             if isinstance(scalar, numbers.Real) and not isinstance(scalar, bool):
                 return float(scalar)
     except OverflowError:
+        # The repr of a huge int can itself fail (Python limits int-to-str conversion).
+        shown = f"(an integer of {value.bit_length()} bits)" if isinstance(value, int) else repr(value)
         raise ValueError(
-            f"metric {key!r}: value {value!r} is too large for a 64-bit float; "
+            f"metric {key!r}: value {shown} is too large for a 64-bit float; "
             f"expected a number of magnitude below 1.8e308 (or math.inf)"
         ) from None
     raise ValueError(

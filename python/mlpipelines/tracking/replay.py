@@ -58,7 +58,7 @@ def replay_file(
         errors: where rejected entries and items are reported (default: standard error).
 
     Returns:
-        (entries delivered now, entries finished before, entries of this file skipped now or
+        (entries delivered now, entries delivered before, entries of this file skipped now or
         before because the store rejected them or some of their items).
 
     Raises:
@@ -91,7 +91,7 @@ def replay_file(
     for entry in spool_file.entries:
         sequence = entry["seq"]
         if spool_file.finished(sequence) or "run_id" in entry:
-            before += spool_file.finished(sequence)
+            before += sequence in spool_file.delivered
             continue
         if run_id is None:
             try:
@@ -112,9 +112,10 @@ def replay_file(
             spool_file.mark_delivered(sequence)
             sent += 1
     skipped = len(spool_file.skipped)
+    rejected_note = f", {skipped} skipped as rejected by the store" if skipped else ""
     print(
-        f"{spool_file.path}: delivered {sent} entries into run {run_id} ({before} already finished before, "
-        f"{skipped} skipped as rejected)",
+        f"{spool_file.path}: delivered {sent} entries into run {run_id} ({before} already delivered before"
+        f"{rejected_note})",
         file=output or sys.stdout,
     )
     return sent, before, skipped
