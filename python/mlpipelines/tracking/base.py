@@ -380,8 +380,9 @@ class RunTracker(ABC):
         """
         # The hot path: the common types are checked inline, the helpers run only for the others;
         # a key seen before costs one dict lookup.
-        checked_key = _checked_keys.get(key) if type(key) is str else None
-        if checked_key is None:
+        try:
+            checked_key = _checked_keys[key]
+        except (KeyError, TypeError):  # a new key, or not a string at all (metric_key says which)
             checked_key = metric_key(key)
         checked_value = value if type(value) is float else metric_value(key, value)
         checked_step = step if type(step) is int and 0 <= step <= MAX_INT64 else metric_step(key, step)
