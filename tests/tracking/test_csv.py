@@ -34,7 +34,7 @@ def test_metrics_params_tags_and_run_file(tmp_path):
         ["step", "timestamp", "key", "value"],
         ["0", "1000", "loss", "0.25"],
         ["0", "1000", "lr", "1e-05"],
-        ["1", "2000", 'odd, "key"', "nan"],
+        ["1", "2000", "odd_ _key_", "nan"],  # repaired to MLflow's rules for every backend
         ["2", "3000", "big", "inf"],
         ["2", "3000", "small", "-inf"],
     ]

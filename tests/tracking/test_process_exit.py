@@ -1,8 +1,11 @@
 """Buffered MLflow metrics survive SIGTERM and plain interpreter exit (real subprocesses)."""
 
+import csv
+import random
 import signal
 import subprocess
 import textwrap
+import time
 import uuid
 
 import mlflow
@@ -102,3 +105,65 @@ def test_interpreter_exit_without_close_delivers_and_ends_the_run(mlflow_server,
     assert run.info.status == status
     assert len(history(mlflow_server.url, run.info.run_id, "loss")) == 3000
     assert not (tmp_path / "spool").exists()
+
+
+FAN_OUT_SCRIPT = textwrap.dedent("""
+    import sys, time
+    from mlpipelines.tracking import MultiBackendTracker, RunTracker, build_parser, register_tracker
+
+    class SlowTracker(RunTracker):
+        # Sleeps inside every write, so that a signal nearly always lands in the middle of a fan-out.
+        def __init__(self, args):
+            self.out = open(args.slow_file, "a", encoding="utf-8")
+
+        def write_metrics(self, metrics, timestamp, step):
+            time.sleep(0.002)
+            for key in metrics:
+                self.out.write(f"{key} {step}\\n")
+
+        def close(self, status="FINISHED"):
+            self.out.close()
+
+    register_tracker("SLOW", SlowTracker)
+    parser = build_parser()
+    parser.add_argument("--slow_file")
+    tracker = MultiBackendTracker(parser.parse_args(sys.argv[1:]))
+    for step in range(100_000):
+        tracker.log_metric("loss", step * 0.5, step=step)
+        if step == 20:
+            print("logging", flush=True)
+    """)
+
+
+def test_a_signal_during_the_fan_out_reaches_every_backend_or_none(mlflow_server, tmp_path):
+    randomness = random.Random()
+    children = []
+    for number, signum in enumerate([signal.SIGTERM, signal.SIGTERM, signal.SIGINT, signal.SIGTERM]):
+        work_dir = tmp_path / f"child{number}"
+        work_dir.mkdir()
+        experiment = f"fan-out-{uuid.uuid4().hex[:8]}"
+        command = [PYTHON, "-c", FAN_OUT_SCRIPT, "--tracking_backends", "MLFLOW,SLOW,CSV"]
+        command += ["--mlflow_tracking_uri", mlflow_server.url, "--mlflow_experiment_name", experiment]
+        command += ["--csv_dir", str(work_dir / "csv"), "--slow_file", str(work_dir / "slow.txt")]
+        process = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=work_dir, env=subprocess_env()
+        )
+        children.append((process, signum, work_dir, experiment, randomness.uniform(0.05, 0.6)))
+    try:
+        for process, signum, _, _, delay in children:
+            assert process.stdout.readline() == "logging\n", process.stderr.read()
+            time.sleep(delay)
+            process.send_signal(signum)
+        for process, signum, work_dir, experiment, delay in children:
+            _, err = process.communicate(timeout=180)
+            run = the_run(mlflow_server.url, experiment)
+            in_mlflow = len(history(mlflow_server.url, run.info.run_id, "loss"))
+            in_slow = len((work_dir / "slow.txt").read_text().splitlines())
+            with open(work_dir / "csv" / "run_1" / "metrics.csv", newline="") as rows:
+                in_csv = len(list(csv.DictReader(rows)))
+            assert in_mlflow == in_slow == in_csv > 20, (signum, delay, err)
+            assert f"MLFLOW: sent {in_mlflow}, retried 0, spooled 0, dropped 0" in err
+    finally:
+        for process, *_ in children:
+            if process.poll() is None:
+                process.kill()

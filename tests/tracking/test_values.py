@@ -109,3 +109,45 @@ def test_bad_params_and_status_are_value_errors(tmp_path):
     ):
         tracker.close("DONE")
     tracker.close()
+
+
+@pytest.mark.parametrize(
+    "key, repaired",
+    [
+        ("loss@val", "loss_val"),
+        ("val/loss", "val/loss"),
+        ("a b:c-d.e_f", "a b:c-d.e_f"),
+        ("größe", "größe"),  # \w is Unicode in MLflow's rule as well
+        ("a//b", "a__b"),
+        ("./a", "._a"),
+        ("a/..", "a_.."),
+        ("/abs", "_abs"),
+        ("..", "__"),
+        ("x" * 300, "x" * 250),
+    ],
+)
+def test_keys_are_repaired_to_mlflows_rules_once_with_a_warning(tmp_path, tracking_log, key, repaired):
+    with csv_tracker(tmp_path) as tracker:
+        tracker.log_metric(key, 1.0, step=1)
+        tracker.log_metrics({key: 2.0}, step=2)
+    assert [(row["key"], row["step"]) for row in rows(tmp_path)] == [(repaired, "1"), (repaired, "2")]
+    warnings = [r.getMessage() for r in tracking_log.records if "is not valid in MLflow" in r.getMessage()]
+    assert len(warnings) == (0 if key == repaired else 1)
+
+
+def test_a_step_beyond_int64_and_a_value_beyond_float_are_value_errors_naming_the_key(tmp_path):
+    with csv_tracker(tmp_path) as tracker:
+        with pytest.raises(ValueError, match=r"metric 'loss': step 1180591620717411303424 is out of range.*int64"):
+            tracker.log_metric("loss", 0.1, step=2**70)
+        with pytest.raises(ValueError, match=r"metric 'loss': step 9223372036854775808 is out of range"):
+            tracker.log_metrics({"loss": 0.1}, step=np.uint64(2**63))
+        with pytest.raises(
+            ValueError, match=r"metric 'huge': value \(an integer of 1329 bits\) is too large for a 64-bit float"
+        ):
+            tracker.log_metric("huge", 10**400)
+        with pytest.raises(ValueError, match=r"metric 'huge': value \(an integer of 1329 bits\) is too large"):
+            tracker.log_metrics({"ok": 1.0, "huge": -(10**400)})
+        with pytest.raises(ValueError, match=r"metric 'huger': value \(an integer of 16610 bits\) is too large"):
+            tracker.log_metric("huger", 10**5000)
+        tracker.log_metric("loss", 0.5, step=2**63 - 1)
+    assert [(row["key"], row["step"]) for row in rows(tmp_path)] == [("loss", str(2**63 - 1))]

@@ -17,18 +17,34 @@ Metric policy, the same for every backend:
 * NaN and ±Inf are accepted and passed on unchanged. CSV and TensorBoard keep
   them as they are, STDOUT prints ``nan``/``inf``; MLflow keeps NaN and stores
   ±Inf as ±1.7976931348623157e308 (MLflow's own behaviour) and warns once per key.
-* step: a non-negative integer; ``None`` means step 0 (MLflow's convention).
-* timestamp: milliseconds since the epoch; ``None`` means now.
+* step: an integer from 0 to 2**63 - 1 (MLflow stores an int64); ``None`` means
+  step 0 (MLflow's convention). Anything else raises ValueError naming the key.
+* timestamp: milliseconds since the epoch, at most 2**63 - 1; ``None`` means now.
+* value: a number too large for a float (``10**400``) raises ValueError naming the key.
+
+Keys follow MLflow's rules (``mlflow/utils/validation.py``), so that one metric has
+the same name in every backend and no store rejects a batch for a name:
+
+* not a string, or empty: ValueError (a programming error).
+* characters other than alphanumerics, ``_ - . / :`` and space: each one is
+  replaced by ``_``, with one warning per key (the data is worth keeping).
+* a name that is not a unique path (``a//b``, ``./a``, ``a/..``, ``/a``, ``.``):
+  its ``/`` become ``_`` (and a remaining ``.`` or ``..`` becomes ``_``), one warning.
+* longer than 250 characters: cut to 250, one warning.
+
+Repaired keys are remembered, so the check costs one dict lookup per call.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import inspect
+import logging
 import math
 import numbers
 import os
 import posixpath
+import re
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
@@ -40,6 +56,17 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
 _OptionsT = TypeVar("_OptionsT", bound=type)
+
+_LOG = logging.getLogger("mlpipelines.tracking")
+# MLflow's metric name rules (mlflow/utils/validation.py: validate_param_and_metric_name,
+# path_not_unique, MAX_ENTITY_KEY_LENGTH).
+_INVALID_KEY_CHARACTERS = re.compile(r"[^/\w.\- :]")
+MAX_KEY_LENGTH = 250
+# Steps and timestamps are int64 in MLflow's stores.
+MAX_INT64 = 2**63 - 1
+# Checked keys -> the key every backend receives; bounded so that generated keys cannot grow it forever.
+_checked_keys: dict[str, str] = {}
+_MAX_CHECKED_KEYS = 100_000
 
 RUN_STATUSES = ("RUNNING", "SCHEDULED", "FINISHED", "FAILED", "KILLED")
 END_STATUSES = ("FINISHED", "FAILED", "KILLED")
@@ -98,7 +125,8 @@ class DeliveryReport:
         sent: items that reached the backend's store.
         retried: delivery attempts that were repeated after a failure.
         spooled: items kept on disk for ``replay`` because they could not be delivered.
-        dropped: items lost; anything but 0 is a bug or a disk failure and is shown loudly.
+        dropped: items lost: the store rejected them (each reported once) or the spool could not
+            be written; anything but 0 is shown loudly.
         location: where to look (a run URL, a file, a directory).
         note: one more sentence worth telling (how to replay the spool).
     """
@@ -120,23 +148,32 @@ def metric_value(key: str, value: object) -> float:
     """Return ``value`` as a float, or raise ValueError naming ``key``.
 
     Raises:
-        ValueError: the value is not a real number (a string, None, a bool, a list, ...).
+        ValueError: the value is not a real number (a string, None, a bool, a list, ...),
+            or it is too large for a float.
     """
     value_type = type(value)
     if value_type is float:
         return cast(float, value)
-    if value_type is int:
-        return float(cast(int, value))
-    if isinstance(value, numbers.Real) and not isinstance(value, bool):
-        return float(value)
-    item = getattr(value, "item", None)
-    if callable(item) and not isinstance(value, (str, bytes)):
-        try:
-            scalar = item()
-        except (TypeError, ValueError):
-            scalar = None
-        if isinstance(scalar, numbers.Real) and not isinstance(scalar, bool):
-            return float(scalar)
+    try:
+        if value_type is int:
+            return float(cast(int, value))
+        if isinstance(value, numbers.Real) and not isinstance(value, bool):
+            return float(value)
+        item = getattr(value, "item", None)
+        if callable(item) and not isinstance(value, (str, bytes)):
+            try:
+                scalar = item()
+            except (TypeError, ValueError):
+                scalar = None
+            if isinstance(scalar, numbers.Real) and not isinstance(scalar, bool):
+                return float(scalar)
+    except OverflowError:
+        # The repr of a huge int can itself fail (Python limits int-to-str conversion).
+        shown = f"(an integer of {value.bit_length()} bits)" if isinstance(value, int) else repr(value)
+        raise ValueError(
+            f"metric {key!r}: value {shown} is too large for a 64-bit float; "
+            f"expected a number of magnitude below 1.8e308 (or math.inf)"
+        ) from None
     raise ValueError(
         f"metric {key!r}: value {value!r} ({value_type.__name__}) is not a number; "
         f"expected an int, a float or a numpy scalar"
@@ -144,7 +181,7 @@ def metric_value(key: str, value: object) -> float:
 
 
 def metric_step(key: str, step: object) -> int:
-    """Return ``step`` as a non-negative int (``None`` -> 0), or raise ValueError naming ``key``."""
+    """Return ``step`` as an int from 0 to 2**63 - 1 (``None`` -> 0), or raise ValueError naming ``key``."""
     if step is None:
         return 0
     if type(step) is not int:
@@ -156,6 +193,10 @@ def metric_step(key: str, step: object) -> int:
         return metric_step(key, int(step))
     if step < 0:
         raise ValueError(f"metric {key!r}: step {step} is negative; expected a non-negative integer")
+    if step > MAX_INT64:
+        raise ValueError(
+            f"metric {key!r}: step {step} is out of range; expected an integer from 0 to 2**63 - 1 (int64)"
+        )
     return step
 
 
@@ -169,16 +210,41 @@ def metric_timestamp(key: str, timestamp: object) -> int:
                 f"metric {key!r}: timestamp {timestamp!r} is not a number; expected milliseconds since the epoch"
             )
         return metric_timestamp(key, math.trunc(timestamp))
-    if timestamp < 0:
-        raise ValueError(f"metric {key!r}: timestamp {timestamp} is negative; expected milliseconds since the epoch")
+    if timestamp < 0 or timestamp > MAX_INT64:
+        problem = "negative" if timestamp < 0 else "out of range (int64)"
+        raise ValueError(f"metric {key!r}: timestamp {timestamp} is {problem}; expected milliseconds since the epoch")
     return timestamp
 
 
 def metric_key(key: object) -> str:
-    """Return ``key`` if it is a non-empty string, else raise ValueError."""
+    """Return ``key`` as every backend receives it: valid in MLflow, repaired with a warning if needed.
+
+    See the module doc for the rules.
+
+    Raises:
+        ValueError: ``key`` is not a non-empty string.
+    """
     if type(key) is not str or not key:
         raise ValueError(f"metric key {key!r} is not a non-empty string")
-    return key
+    checked = _checked_keys.get(key)
+    if checked is not None:
+        return checked
+    repaired = _INVALID_KEY_CHARACTERS.sub("_", key)
+    if _path_not_unique(repaired):
+        repaired = repaired.replace("/", "_")
+        if repaired in (".", ".."):
+            repaired = "_" * len(repaired)
+    repaired = repaired[:MAX_KEY_LENGTH]
+    if repaired != key:
+        _LOG.warning("metric key %r is not valid in MLflow; logged as %r in every backend", key, repaired)
+    if len(_checked_keys) < _MAX_CHECKED_KEYS:
+        _checked_keys[key] = repaired
+    return repaired
+
+
+def _path_not_unique(name: str) -> bool:
+    normalized = posixpath.normpath(name)
+    return normalized != name or normalized == "." or normalized.startswith(("..", "/"))
 
 
 def string_mapping(kind: str, mapping: object) -> dict[str, str]:
@@ -282,21 +348,24 @@ class RunTracker(ABC):
         """Log one metric value.
 
         Args:
-            key: the metric name, a non-empty string.
+            key: the metric name, a non-empty string; repaired to MLflow's rules (see module doc).
             value: an int, float or numpy scalar; NaN and ±Inf are allowed (see module doc).
             timestamp: milliseconds since the epoch; default now.
-            step: a non-negative integer; default 0.
+            step: an integer from 0 to 2**63 - 1; default 0.
 
         Raises:
             ValueError: a bad key, value, step or timestamp (the message names the key).
         """
-        # The hot path: the common types are checked inline, the helpers run only for the others.
-        if type(key) is not str or not key:
-            metric_key(key)
+        # The hot path: the common types are checked inline, the helpers run only for the others;
+        # a key seen before costs one dict lookup.
+        try:
+            checked_key = _checked_keys[key]
+        except (KeyError, TypeError):  # a new key, or not a string at all (metric_key says which)
+            checked_key = metric_key(key)
         checked_value = value if type(value) is float else metric_value(key, value)
-        checked_step = step if type(step) is int and step >= 0 else metric_step(key, step)
+        checked_step = step if type(step) is int and 0 <= step <= MAX_INT64 else metric_step(key, step)
         checked_timestamp = time.time_ns() // 1_000_000 if timestamp is None else metric_timestamp(key, timestamp)
-        self.write_metric(key, checked_value, checked_timestamp, checked_step)
+        self.write_metric(checked_key, checked_value, checked_timestamp, checked_step)
 
     def log_metrics(
         self, metrics: Mapping[str, object], step: int | None = None, timestamp: float | None = None
@@ -314,8 +383,7 @@ class RunTracker(ABC):
             raise ValueError(f"metrics must be a mapping of names to values, not {type(metrics).__name__}")
         clean: dict[str, float] = {}
         for key, value in metrics.items():
-            metric_key(key)
-            clean[key] = value if type(value) is float else metric_value(key, value)
+            clean[metric_key(key)] = value if type(value) is float else metric_value(key, value)
         first_key = next(iter(clean), "")
         checked_step = metric_step(first_key, step)
         checked_timestamp = metric_timestamp(first_key, timestamp)

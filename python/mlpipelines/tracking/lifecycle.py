@@ -9,6 +9,13 @@ called, the default action is re-raised so the process still dies by SIGTERM
 (the Java launcher maps that to KILLED), an ignored signal stays ignored. The
 handler is installed only from the main thread (Python allows no other) and
 only once.
+
+One log call reaches every backend or none: a SIGTERM or SIGINT that arrives
+while ``MultiBackendTracker`` fans a call out (``FAN_OUT.active``) is not handled
+there; the handler records it and the fan-out runs it right after its loop
+(``FAN_OUT.run_deferred``). That costs two attribute stores per call, no system
+call. SIGINT is taken over only while Python's default handler (which raises
+KeyboardInterrupt) is installed; the deferred SIGINT then raises it after the loop.
 """
 
 from __future__ import annotations
@@ -29,8 +36,32 @@ _LOG = logging.getLogger("mlpipelines.tracking")
 _open_trackers: list[RunTracker] = []
 _lock = threading.RLock()
 _atexit_registered = False
-_previous_sigterm_handler: Any = None
+_previous_handlers: dict[int, Any] = {}
 _sigterm_installed = False
+
+
+class FanOutGuard:
+    """Marks a fan-out in progress so that a signal handler waits for its end.
+
+    Attributes:
+        active: True while a fan-out loop runs (set and cleared by ``MultiBackendTracker``).
+        deferred: the (signum, frame) of a signal that arrived meanwhile, else None.
+    """
+
+    __slots__ = ("active", "deferred")
+
+    def __init__(self) -> None:
+        self.active = False
+        self.deferred: tuple[int, FrameType | None] | None = None
+
+    def run_deferred(self) -> None:
+        """Handle the signal that arrived during the fan-out (called right after the loop)."""
+        pending, self.deferred = self.deferred, None
+        if pending is not None:
+            _handle_signal(*pending)
+
+
+FAN_OUT = FanOutGuard()
 
 
 def register_open(tracker: RunTracker) -> None:
@@ -70,19 +101,33 @@ def _close_at_exit() -> None:
 
 
 def _install_sigterm_handler() -> None:
-    global _previous_sigterm_handler, _sigterm_installed
+    global _sigterm_installed
     if _sigterm_installed or threading.current_thread() is not threading.main_thread():
         return
     with _lock:
         if _sigterm_installed:
             return
-        _previous_sigterm_handler = signal.getsignal(signal.SIGTERM)
-        signal.signal(signal.SIGTERM, _on_sigterm)
+        _previous_handlers[signal.SIGTERM] = signal.getsignal(signal.SIGTERM)
+        signal.signal(signal.SIGTERM, _on_signal)
+        if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            _previous_handlers[signal.SIGINT] = signal.default_int_handler
+            signal.signal(signal.SIGINT, _on_signal)
         _sigterm_installed = True
 
 
-def _on_sigterm(signum: int, frame: FrameType | None) -> None:
-    previous = _previous_sigterm_handler
+def _on_signal(signum: int, frame: FrameType | None) -> None:
+    if FAN_OUT.active:
+        # Inside a fan-out: the loop finishes first, then runs this (see the module doc).
+        FAN_OUT.deferred = (signum, frame)
+        return
+    _handle_signal(signum, frame)
+
+
+def _handle_signal(signum: int, frame: FrameType | None) -> None:
+    previous = _previous_handlers.get(signum)
+    if signum == signal.SIGINT:
+        signal.default_int_handler(signum, frame)  # raises KeyboardInterrupt
+        return
     if previous == signal.SIG_IGN:
         for tracker in list(_open_trackers):
             try:

@@ -7,16 +7,25 @@ queue is bounded (``max_queued``): when it is full, the training thread waits fo
 room (back-pressure) instead of growing memory without limit. ``flush()`` and
 ``close()`` deliver what is queued.
 
-Failures: a transient failure (server unreachable, timeout, HTTP 429/5xx) is
-retried with bounded exponential backoff (``RetryPolicy``); what still fails is
-appended to a JSONL spool (see ``spool.py``) and the engine enters outage mode:
-later batches go straight to the spool, except one probe request every
-``probe_seconds``, until the store answers again. A rejected request (HTTP 4xx) is
-spooled at once. Nothing is dropped unless the spool itself cannot be written.
+Failures:
 
-Values: metric keys with characters MLflow rejects are repaired (``_``) with one
-warning per key; ±Inf is sent as is and MLflow stores ±1.7976931348623157e308,
-with one warning per key.
+* transient (server unreachable, timeout, HTTP 429/5xx): retried with bounded
+  exponential backoff (``RetryPolicy``); what still fails is appended to a JSONL
+  spool (see ``spool.py``) and the engine enters outage mode. While anything waits
+  in the spool, new data is appended behind it (so everything arrives in order), and
+  the thread probes the store by sending the oldest spooled entry, with pauses that
+  grow from ``probe_seconds / 8`` to ``probe_seconds`` (1 s). Once the store answers,
+  the spool is delivered from the file in order, each entry marked in the spool's
+  progress file as ``replay`` does, so a later manual replay sends nothing twice.
+  What is still spooled at close stays for ``python -m mlpipelines.tracking.replay``.
+* permanent (HTTP 4xx, a missing artifact file): not an outage. A batch the store
+  rejects as INVALID_PARAMETER_VALUE is split in halves until only the offending
+  items fail; each is reported once and counted as dropped, everything else lands.
+  Another permanent error drops that one request (reported, counted); the rest
+  keeps flowing.
+
+Keys, steps and values arrive validated and repaired by ``base`` (MLflow's rules);
+±Inf is sent as is and MLflow stores ±1.7976931348623157e308, with one warning per key.
 """
 
 from __future__ import annotations
@@ -25,8 +34,6 @@ import collections
 import logging
 import math
 import os
-import posixpath
-import re
 import threading
 import time
 import urllib.parse
@@ -45,13 +52,13 @@ if TYPE_CHECKING:
 
     Transport = RestTransport | ClientTransport
     MetricEntry = tuple[str, float, int, int]
+    # Called with (what was rejected, the store's answer) for each item a store rejects.
+    RejectionHandler = Callable[[str, Exception], None]
 
 MAX_METRICS_PER_BATCH = 1000
 MAX_PARAMS_PER_BATCH = 100
 
 _LOG = logging.getLogger("mlpipelines.tracking")
-_INVALID_KEY_CHARACTERS = re.compile(r"[^/\w.\- :]")
-_MAX_KEY_LENGTH = 250
 
 
 @dataclass(frozen=True)
@@ -62,19 +69,24 @@ class RetryPolicy:
         attempts: tries per request while the store is healthy (>= 1).
         first_backoff_seconds: pause after the first failure; doubled each retry.
         max_backoff_seconds: upper bound of one pause.
-        probe_seconds: in outage mode, the pause between single probe requests.
+        probe_seconds: in outage mode, the longest pause between single probe requests;
+            the pauses start at an eighth of it and double.
         timeout_seconds: per HTTP request.
     """
 
     attempts: int = 4
     first_backoff_seconds: float = 0.5
     max_backoff_seconds: float = 4.0
-    probe_seconds: float = 10.0
+    probe_seconds: float = 1.0
     timeout_seconds: float = 15.0
 
     def backoff(self, retry_number: int) -> float:
         """The pause before retry ``retry_number`` (0-based)."""
         return min(self.max_backoff_seconds, self.first_backoff_seconds * 2.0**retry_number)
+
+    def probe_pause(self, probe_number: int) -> float:
+        """The pause before probe ``probe_number`` (0-based) of an outage."""
+        return min(self.probe_seconds, self.probe_seconds / 8 * 2.0**probe_number)
 
 
 DEFAULT_RETRY = RetryPolicy()
@@ -140,8 +152,58 @@ def without_credentials(uri: str) -> str:
     return urllib.parse.urlunsplit(parts._replace(netloc=host))
 
 
-def _log_batch_action(params: dict[str, str], tags: dict[str, str]) -> Callable[[Transport, str], object]:
-    return lambda transport, run_id: transport.log_batch(run_id, [], params, tags)
+def deliver_entry(transport: Transport, run_id: str, entry: dict[str, Any], on_rejected: RejectionHandler) -> int:
+    """Send one entry in spool form (see ``spool.py``) into run ``run_id``; return the items rejected.
+
+    A ``log_batch`` the store rejects as INVALID_PARAMETER_VALUE is split in halves until
+    only the offending items fail; ``on_rejected`` is called once for each of them and
+    everything else is delivered.
+
+    Raises:
+        DeliveryError: a transient failure (nothing of it may be counted as delivered), or a
+            permanent one for the whole entry (an artifact that is missing or refused, an
+            unknown run).
+    """
+    from .mlflow_transport import DeliveryError
+
+    if "end_run" in entry:
+        transport.end_run(run_id, entry["end_run"], entry["end_time"])
+        return 0
+    if "artifact" in entry:
+        if not os.path.exists(entry["artifact"]):
+            raise DeliveryError(f"artifact {entry['artifact']} no longer exists", transient=False)
+        transport.log_artifact(run_id, entry["artifact"], entry.get("artifact_path"))
+        return 0
+    items: list[tuple[str, Any]] = [("metric", tuple(metric)) for metric in entry.get("metrics") or ()]
+    items += [("param", pair) for pair in (entry.get("params") or {}).items()]
+    items += [("tag", pair) for pair in (entry.get("tags") or {}).items()]
+
+    def send(part: list[tuple[str, Any]]) -> int:
+        try:
+            transport.log_batch(
+                run_id,
+                [item for kind, item in part if kind == "metric"],
+                dict(item for kind, item in part if kind == "param"),
+                dict(item for kind, item in part if kind == "tag"),
+            )
+            return 0
+        except DeliveryError as error:
+            if error.transient or error.error_code != "INVALID_PARAMETER_VALUE":
+                raise
+            if len(part) == 1:
+                on_rejected(_describe(*part[0]), error)
+                return 1
+            middle = len(part) // 2
+            return send(part[:middle]) + send(part[middle:])
+
+    return send(items) if items else 0
+
+
+def _describe(kind: str, item: Any) -> str:
+    if kind == "metric":
+        key, value, _, step = item
+        return f"metric {key!r} = {value!r} at step {step}"
+    return f"{kind} {item[0]!r}"
 
 
 class MLflowDelivery:
@@ -183,9 +245,14 @@ class MLflowDelivery:
         self.run_id = target.run_id
         self.experiment_id = target.experiment_id
         self._spool: SpoolWriter | None = None
+        # Spooled entries not delivered yet, oldest first: (seq, entry, item count).
+        self._backlog: collections.deque[tuple[int, dict[str, Any], int]] = collections.deque()
         self._in_outage = False
         self._next_probe = 0.0
-        self._keys: dict[str, str] = {}
+        self._probes = 0
+        # An own run's start and name, planned at first use (kept by a run that replay creates).
+        self._start_time = now_millis()
+        self._run_name: str | None = None
         self._infinite_keys: set[str] = set()
         self._reported: set[str] = set()
         self.sent = self.retried = self.spooled = self.dropped = 0
@@ -214,6 +281,9 @@ class MLflowDelivery:
                 if self._closed:
                     raise TrackingError("the MLFLOW tracker is closed")
                 import_mlflow()
+                if self.target.owns_run and self.run_id is None:
+                    self._start_time = now_millis()
+                    self._run_name = _planned_run_name(self._start_time)
                 self._worker = threading.Thread(target=self._work, name="mlpipelines-mlflow", daemon=True)
                 self._worker.start()
                 lifecycle.register_open(self._owner)
@@ -292,7 +362,10 @@ class MLflowDelivery:
 
     def _work(self) -> None:
         while True:
-            self._wake.wait(self.flush_interval_seconds)
+            pause = self.flush_interval_seconds
+            if self._backlog:
+                pause = min(pause, max(0.01, self._next_probe - time.monotonic()))
+            self._wake.wait(pause)
             self._wake.clear()
             try:
                 if self._drain():
@@ -324,19 +397,18 @@ class MLflowDelivery:
                 self._deliver_artifact(item)
             elif isinstance(item, _Close):
                 self._end(item.status)
+                # A last probe at close: what the store still refuses stays for replay.
+                self._deliver_backlog(probe_now=True)
                 finished = True
         if metrics:
             self._deliver_metrics(metrics)
         self._room.set()
+        if self._backlog and not finished:
+            self._deliver_backlog()
         return finished
 
     def _deliver_metrics(self, metrics: list[MetricEntry]) -> None:
-        keys = self._keys
-        clean: list[MetricEntry] = []
-        for key, value, timestamp, step in metrics:
-            mlflow_key = keys.get(key)
-            if mlflow_key is None:
-                mlflow_key = keys[key] = self._mlflow_key(key)
+        for key, value, _, _ in metrics:
             if (value == math.inf or value == -math.inf) and key not in self._infinite_keys:
                 self._infinite_keys.add(key)
                 _LOG.warning(
@@ -345,45 +417,24 @@ class MLflowDelivery:
                     key,
                     "-" if value < 0 else "",
                 )
-            clean.append((mlflow_key, value, timestamp, step))
-        self._send(lambda transport, run_id: transport.log_batch(run_id, clean, {}, {}), {"metrics": clean}, len(clean))
-
-    def _mlflow_key(self, key: str) -> str:
-        repaired = _INVALID_KEY_CHARACTERS.sub("_", key)
-        if posixpath.normpath(repaired) != repaired or repaired.startswith("/"):
-            repaired = repaired.replace("/", "_")
-        repaired = repaired[:_MAX_KEY_LENGTH]
-        if repaired != key:
-            _LOG.warning("MLFLOW: metric key %r is not valid in MLflow; logged as %r", key, repaired)
-        return repaired
+        self._send({"metrics": metrics}, len(metrics))
 
     def _deliver_entries(self, entries: _Entries) -> None:
         items = list(entries.values.items())
         size = MAX_PARAMS_PER_BATCH if entries.kind == "params" else MAX_METRICS_PER_BATCH
         for start in range(0, len(items), size):
             chunk = dict(items[start : start + size])
-            params = chunk if entries.kind == "params" else {}
-            tags = chunk if entries.kind == "tags" else {}
-            self._send(_log_batch_action(params, tags), {entries.kind: chunk}, len(chunk))
+            self._send({entries.kind: chunk}, len(chunk))
 
     def _deliver_artifact(self, artifact: _Artifact) -> None:
-        self._send(
-            lambda transport, run_id: transport.log_artifact(run_id, artifact.path, artifact.artifact_path),
-            {"artifact": artifact.path, "artifact_path": artifact.artifact_path},
-            1,
-        )
+        self._send({"artifact": artifact.path, "artifact_path": artifact.artifact_path}, 1)
 
     def _end(self, status: str) -> None:
         if not self.target.owns_run:
             return
         if self.run_id is None and (self._spool is None or not self._spool.used):
             return  # nothing was ever logged: no run to end
-        end_time = now_millis()
-        self._send(
-            lambda transport, run_id: transport.end_run(run_id, status, end_time),
-            {"end_run": status, "end_time": end_time},
-            0,
-        )
+        self._send({"end_run": status, "end_time": now_millis()}, 0)
 
     def _ready_transport(self) -> Transport:
         if self._transport is None:
@@ -392,90 +443,123 @@ class MLflowDelivery:
             self._transport = open_transport(self.target.tracking_uri, self.retry.timeout_seconds)
         return self._transport
 
-    def _with_retries(self, call: Callable[[Transport], object]) -> tuple[bool, Exception | None]:
-        """Run ``call(transport)`` under the retry policy; return (ok, last error)."""
+    def _send(self, entry: dict[str, Any], count: int) -> None:
+        """Deliver ``entry`` now, or spool it (behind what already waits there)."""
+        if self._backlog:
+            self._write_spool(entry, count)
+            self._deliver_backlog()
+        elif self._attempt(entry, count, probe_now=False) is None:
+            self._write_spool(entry, count)
+
+    def _deliver_backlog(self, probe_now: bool = False) -> None:
+        """Deliver spooled entries in order until one fails transiently (the store is still away)."""
+        spool = self._spool
+        while self._backlog and spool is not None:
+            sequence, entry, count = self._backlog[0]
+            rejected = self._attempt(entry, count, probe_now)
+            if rejected is None:
+                return
+            probe_now = False
+            self._backlog.popleft()
+            self.spooled -= count
+            try:
+                if rejected:
+                    spool.mark_skipped(sequence, rejected, "rejected by the store")
+                else:
+                    spool.mark_delivered(sequence)
+            except OSError as error:
+                self._report_once(
+                    "progress",
+                    f"MLFLOW: cannot record progress in {spool.path}.progress: {error}; "
+                    "a manual replay may send entries again",
+                )
+
+    def _attempt(self, entry: dict[str, Any], count: int, probe_now: bool) -> int | None:
+        """Try ``entry`` under the retry policy; return the items lost to rejection, None if it must wait.
+
+        In outage mode this is one probe, and only when the probe is due (or ``probe_now``).
+        """
         from .mlflow_transport import DeliveryError
 
-        if self._in_outage and time.monotonic() < self._next_probe:
-            return False, None
+        if self._in_outage and not probe_now and time.monotonic() < self._next_probe:
+            return None
         attempts = 1 if self._in_outage else max(1, self.retry.attempts)
         error: Exception | None = None
         for attempt in range(attempts):
             try:
-                call(self._ready_transport())
+                transport = self._ready_transport()
+                rejected = deliver_entry(transport, self._run_for(transport), entry, self._rejected)
             except DeliveryError as failure:
-                error = failure
                 if not failure.transient:
-                    return False, failure
-            except Exception as failure:  # e.g. mlflow fails to import or to open the store
-                return False, failure
-            else:
-                if self._in_outage:
-                    self._in_outage = False
-                    _LOG.warning(
-                        "MLFLOW: %s answers again; delivering new data, the spool keeps what was missed",
-                        self.target.tracking_uri,
+                    self._leave_outage()
+                    self._report_once(
+                        f"permanent:{failure.error_code}:{_entry_kind(entry)}",
+                        f"MLFLOW: {self.target.tracking_uri} rejected {_entry_kind(entry)} ({count} item(s)): "
+                        f"{failure}; dropped (further rejections are counted in the closing message)",
                     )
-                return True, None
+                    self.dropped += count
+                    return count
+                error = failure
+            except Exception as failure:  # e.g. mlflow fails to open the store: wait and probe again
+                error = failure
+            else:
+                self._leave_outage()
+                self.sent += count - rejected
+                self.dropped += rejected
+                return rejected
             if attempt + 1 < attempts:
                 self.retried += 1
                 time.sleep(self.retry.backoff(attempt))
-        self._in_outage = True
-        self._next_probe = time.monotonic() + self.retry.probe_seconds
-        return False, error
+        self._enter_outage(error)
+        return None
 
-    def _ensure_run(self) -> bool:
-        if self.run_id is not None:
-            return True
-
-        def create(transport: Transport) -> None:
+    def _run_for(self, transport: Transport) -> str:
+        if self.run_id is None:
             experiment_id = self.experiment_id or transport.experiment_id(self.target.experiment_name)
             self.experiment_id = experiment_id
-            self.run_id = transport.create_run(experiment_id)
-
-        ok, error = self._with_retries(create)
-        if ok:
+            self.run_id = transport.create_run(experiment_id, self._start_time, self._run_name)
             if self._spool is not None and self._spool.used:
+                # For a manual replay of entries spooled before the run existed.
                 self._spool.append({"run_id": self.run_id})
-            return True
-        if error is not None:
-            self._report_once(
-                "create_run",
-                f"MLFLOW: cannot create a run in {self.target.tracking_uri}: {error}; spooling to {self.spool_dir}",
-            )
-        return False
+        return self.run_id
 
-    def _send(self, action: Callable[[Transport, str], object], spool_entry: dict[str, Any], count: int) -> None:
-        if self._ensure_run():
-            run_id = self.run_id
-            assert run_id is not None  # _ensure_run made sure
-            ok, error = self._with_retries(lambda transport: action(transport, run_id))
-            if ok:
-                self.sent += count
-                return
-            if error is not None:
-                self._report_once(
-                    type(error).__name__ + str(getattr(error, "transient", "")),
-                    f"MLFLOW: delivery to {self.target.tracking_uri} failed: {error}; spooling to "
-                    f"{self.spool_dir} (further failures are counted in the closing message)",
-                )
-        self._write_spool(spool_entry, count)
+    def _rejected(self, what: str, error: Exception) -> None:
+        _LOG.error("MLFLOW: %s rejected %s: %s; dropped", self.target.tracking_uri, what, error)
+
+    def _enter_outage(self, error: Exception | None) -> None:
+        if not self._in_outage:
+            self._in_outage = True
+            self._probes = 0
+            self._report_once(
+                "outage",
+                f"MLFLOW: delivery to {self.target.tracking_uri} failed: {error}; spooling to {self.spool_dir} "
+                "and delivering the spool as soon as the store answers again",
+            )
+        self._next_probe = time.monotonic() + self.retry.probe_pause(self._probes)
+        self._probes += 1
+
+    def _leave_outage(self) -> None:
+        if self._in_outage:
+            self._in_outage = False
+            _LOG.warning("MLFLOW: %s answers again; delivering what was spooled meanwhile", self.target.tracking_uri)
 
     def _write_spool(self, entry: dict[str, Any], count: int) -> None:
         try:
             if self._spool is None:
+                header: dict[str, Any] = {
+                    "tracking_uri": without_credentials(self.target.tracking_uri),
+                    "run_id": self.run_id,
+                    "experiment_id": self.experiment_id,
+                    "experiment_name": self.target.experiment_name,
+                    "owns_run": self.target.owns_run,
+                }
+                if self.target.owns_run:
+                    header.update(start_time=self._start_time, run_name=self._run_name)
                 self._spool = SpoolWriter(
-                    self.spool_dir,
-                    {
-                        "tracking_uri": without_credentials(self.target.tracking_uri),
-                        "run_id": self.run_id,
-                        "experiment_id": self.experiment_id,
-                        "experiment_name": self.target.experiment_name,
-                        "owns_run": self.target.owns_run,
-                    },
-                    f"{self.run_id or 'new-run'}-{os.getpid()}-{now_millis()}",
+                    self.spool_dir, header, f"{self.run_id or 'new-run'}-{os.getpid()}-{now_millis()}"
                 )
-            self._spool.append(entry)
+            sequence = self._spool.append(entry)
+            self._backlog.append((sequence, entry, count))
             self.spooled += count
         except OSError as error:
             self.dropped += count
@@ -485,3 +569,17 @@ class MLflowDelivery:
         if kind not in self._reported:
             self._reported.add(kind)
             _LOG.error("%s", message)
+
+
+def _entry_kind(entry: dict[str, Any]) -> str:
+    return next((kind for kind in ("metrics", "params", "tags", "artifact", "end_run") if kind in entry), "entry")
+
+
+def _planned_run_name(start_time: int) -> str:
+    """A run name in MLflow's own style (what the server would pick), fixed before the run exists."""
+    try:
+        from mlflow.utils.name_utils import _generate_random_name
+
+        return str(_generate_random_name())
+    except Exception:  # a private helper of mlflow: fall back to a name of our own
+        return f"run-{start_time}"

@@ -15,12 +15,19 @@ Two transports with the same five calls (``log_batch``, ``experiment_id``,
 
 Both raise ``DeliveryError`` with ``transient`` telling whether a retry may help.
 mlflow is imported when a transport is built, never at module import.
+
+Artifacts of a run whose artifact root is the server's proxy (``mlflow-artifacts:``)
+are uploaded through this transport's own HTTP path to that server (``PUT
+/api/2.0/mlflow-artifacts/artifacts/...``): MLflow's client resolves such roots
+against the process-wide tracking URI, which a standalone script never set.
 """
 
 from __future__ import annotations
 
 import math
-import time
+import os
+import posixpath
+import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -90,10 +97,12 @@ class RestTransport:
         self._timeout = timeout_seconds
 
     def _call(self, method: str, endpoint: str, **request: Any) -> Any:
-        endpoint = "/api/2.0/mlflow/" + endpoint
+        return self._request(self._host_creds, method, "/api/2.0/mlflow/" + endpoint, **request)
+
+    def _request(self, host_creds: Any, method: str, endpoint: str, **request: Any) -> Any:
         try:
             response = self._http_request(
-                self._host_creds,
+                host_creds,
                 endpoint,
                 method,
                 max_retries=0,
@@ -155,11 +164,12 @@ class RestTransport:
             found = self._call("GET", "experiments/get-by-name", params={"experiment_name": name})
             return str(found["experiment"]["experiment_id"])
 
-    def create_run(self, experiment_id: str) -> str:
-        """Create a run in ``experiment_id`` and return its id."""
-        created = self._call(
-            "POST", "runs/create", json={"experiment_id": str(experiment_id), "start_time": int(time.time() * 1000)}
-        )
+    def create_run(self, experiment_id: str, start_time: int, run_name: str | None = None) -> str:
+        """Create a run in ``experiment_id`` that started at ``start_time`` (ms); return its id."""
+        body: dict[str, Any] = {"experiment_id": str(experiment_id), "start_time": int(start_time)}
+        if run_name:
+            body["run_name"] = run_name
+        created = self._call("POST", "runs/create", json=body)
         return str(created["run"]["info"]["run_id"])
 
     def end_run(self, run_id: str, status: str, end_time: int) -> None:
@@ -167,8 +177,32 @@ class RestTransport:
         self._call("POST", "runs/update", json={"run_id": run_id, "status": status, "end_time": end_time})
 
     def log_artifact(self, run_id: str, path: str, artifact_path: str | None) -> None:
-        """Upload a file or directory through the run's artifact repository."""
-        _log_artifact_with_client(self.tracking_uri, run_id, path, artifact_path)
+        """Upload a file or directory into the run's artifacts.
+
+        Through the server's artifact proxy for ``mlflow-artifacts:`` roots, else through
+        MLflow's artifact repository for the root.
+        """
+        artifact_uri = str(self._call("GET", "runs/get", params={"run_id": run_id})["run"]["info"]["artifact_uri"])
+        if not artifact_uri.startswith("mlflow-artifacts:"):
+            _log_artifact_with_client(self.tracking_uri, run_id, path, artifact_path)
+            return
+        root = urllib.parse.urlsplit(artifact_uri)
+        host_creds = self._host_creds
+        if root.netloc:
+            from mlflow.utils.credentials import get_default_host_creds
+
+            scheme = urllib.parse.urlsplit(self.tracking_uri).scheme
+            host_creds = get_default_host_creds(f"{scheme}://{root.netloc}")
+        destination = posixpath.join(root.path.strip("/"), artifact_path or "")
+        for local, relative in _files_to_upload(path):
+            endpoint = "/api/2.0/mlflow-artifacts/artifacts/" + urllib.parse.quote(
+                posixpath.join(destination, relative).strip("/")
+            )
+            try:
+                with open(local, "rb") as content:
+                    self._request(host_creds, "PUT", endpoint, data=content)
+            except OSError as error:
+                raise DeliveryError(f"artifact {local}: {error}", transient=False) from error
 
     def run_location(self, experiment_id: str | None, run_id: str) -> str:
         """Where a user finds the run (a UI URL)."""
@@ -177,9 +211,19 @@ class RestTransport:
         return f"{self.tracking_uri}/#/experiments/{experiment_id}/runs/{run_id}"
 
 
-def _log_artifact_with_client(tracking_uri: str, run_id: str, path: str, artifact_path: str | None) -> None:
-    import os
+def _files_to_upload(path: str) -> list[tuple[str, str]]:
+    """(local file, path relative to the upload's destination) for a file or a directory tree."""
+    if not os.path.isdir(path):
+        return [(path, os.path.basename(path))]
+    files = []
+    for directory, _, names in os.walk(path):
+        for name in sorted(names):
+            local = os.path.join(directory, name)
+            files.append((local, os.path.relpath(local, path).replace(os.sep, "/")))
+    return files
 
+
+def _log_artifact_with_client(tracking_uri: str, run_id: str, path: str, artifact_path: str | None) -> None:
     from mlflow import MlflowClient
 
     client = MlflowClient(tracking_uri)
@@ -189,7 +233,9 @@ def _log_artifact_with_client(tracking_uri: str, run_id: str, path: str, artifac
         else:
             client.log_artifact(run_id, path, artifact_path)
     except Exception as error:
-        raise DeliveryError(f"artifact {path}: {type(error).__name__}: {error}", transient=True) from error
+        # A missing file or a refused write will not get better by retrying; a network error may.
+        transient = not isinstance(error, (FileNotFoundError, PermissionError, IsADirectoryError, ValueError))
+        raise DeliveryError(f"artifact {path}: {type(error).__name__}: {error}", transient=transient) from error
 
 
 class ClientTransport:
@@ -248,9 +294,12 @@ class ClientTransport:
                 raise
             return str(experiment.experiment_id)
 
-    def create_run(self, experiment_id: str) -> str:
-        """Create a run in ``experiment_id`` and return its id."""
-        return str(self._guard("create_run", self._client.create_run, str(experiment_id)).info.run_id)
+    def create_run(self, experiment_id: str, start_time: int, run_name: str | None = None) -> str:
+        """Create a run in ``experiment_id`` that started at ``start_time`` (ms); return its id."""
+        created = self._guard(
+            "create_run", self._client.create_run, str(experiment_id), start_time=int(start_time), run_name=run_name
+        )
+        return str(created.info.run_id)
 
     def end_run(self, run_id: str, status: str, end_time: int) -> None:
         """Set the run's final ``status`` and ``end_time`` (ms)."""

@@ -14,6 +14,8 @@ from .parser import parse_backend_names
 from .registry import tracker_class
 
 _LOG = logging.getLogger("mlpipelines.tracking")
+# Set while a call is fanned out, so that SIGTERM/SIGINT wait for the loop (see lifecycle).
+_FAN_OUT = lifecycle.FAN_OUT
 
 
 class MultiBackendTracker(RunTracker):
@@ -88,29 +90,52 @@ class MultiBackendTracker(RunTracker):
         if not self._registered:
             self._ensure_registered()
         self._offered += 1
-        for name, backend in self.backends:
-            try:
-                backend.write_metric(key, value, timestamp, step)
-            except Exception as error:
-                self._failed(name, "log_metric", error, 1)
+        guard = _FAN_OUT
+        guard.active = True
+        try:
+            for name, backend in self.backends:
+                try:
+                    backend.write_metric(key, value, timestamp, step)
+                except Exception as error:
+                    self._failed(name, "log_metric", error, 1)
+        finally:
+            guard.active = False
+            if guard.deferred is not None:
+                guard.run_deferred()
 
     def write_metrics(self, metrics: Mapping[str, float], timestamp: int, step: int) -> None:
         if not self._registered:
             self._ensure_registered()
         self._offered += len(metrics)
-        for name, backend in self.backends:
-            try:
-                backend.write_metrics(metrics, timestamp, step)
-            except Exception as error:
-                self._failed(name, "log_metrics", error, len(metrics))
+        guard = _FAN_OUT
+        guard.active = True
+        try:
+            for name, backend in self.backends:
+                try:
+                    backend.write_metrics(metrics, timestamp, step)
+                except Exception as error:
+                    self._failed(name, "log_metrics", error, len(metrics))
+        finally:
+            guard.active = False
+            if guard.deferred is not None:
+                guard.run_deferred()
 
     def _fan_out(self, call: str, items: int, invoke: Callable[[RunTracker], object]) -> None:
         self._ensure_registered()
-        for name, backend in self.backends:
-            try:
-                invoke(backend)
-            except Exception as error:
-                self._failed(name, call, error, items)
+        guard = _FAN_OUT
+        outermost = not guard.active  # close() at a deferred SIGTERM runs inside a fan-out's finally
+        guard.active = True
+        try:
+            for name, backend in self.backends:
+                try:
+                    invoke(backend)
+                except Exception as error:
+                    self._failed(name, call, error, items)
+        finally:
+            if outermost:
+                guard.active = False
+                if guard.deferred is not None:
+                    guard.run_deferred()
 
     def write_params(self, params: dict[str, str]) -> None:
         self._fan_out("log_params", 0, lambda backend: backend.write_params(params))

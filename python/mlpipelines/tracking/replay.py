@@ -10,25 +10,33 @@ to the spool file, so running replay again sends nothing twice. A crash between
 sending and marking can repeat at most that one entry, and MLflow's SQL stores
 ignore an exact repeat of a metric (same key, value, step and timestamp).
 Entries spooled before the run existed go into a run created in the recorded
-experiment; its id is recorded too.
+experiment, with the start time and run name the tracker planned for it (the
+spool header); its id is recorded too. An entry the store rejects (HTTP 4xx, an
+artifact file that no longer exists) is reported, recorded as skipped in the
+progress file (a second replay does not try it again) and replay goes on with the
+next one; of a rejected batch only the offending items are skipped.
 
 Exit status: 0 all delivered; 1 something could not be delivered yet (run it
-again later); 2 bad usage or an unreadable spool file.
+again later); 2 bad usage or an unreadable spool file; 3 everything else was
+delivered, but the store rejected some entries or items (listed on stderr).
 """
 
 from __future__ import annotations
 
 import argparse
 import functools
-import os
 import sys
 import time
 from collections.abc import Callable, Sequence
-from typing import TextIO, TypeVar
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
+from .base import now_millis
 from .errors import TrackingError
-from .mlflow_delivery import DEFAULT_RETRY, RetryPolicy
+from .mlflow_delivery import DEFAULT_RETRY, RetryPolicy, deliver_entry
 from .spool import SpoolFile, find_spool_files
+
+if TYPE_CHECKING:
+    from .mlflow_delivery import Transport
 
 _Result = TypeVar("_Result")
 
@@ -38,17 +46,20 @@ def replay_file(
     tracking_uri: str | None = None,
     retry: RetryPolicy = DEFAULT_RETRY,
     output: TextIO | None = None,
-) -> tuple[int, int]:
-    """Deliver the undelivered entries of ``spool_file`` (a ``SpoolFile``).
+    errors: TextIO | None = None,
+) -> tuple[int, int, int]:
+    """Deliver the unfinished entries of ``spool_file`` (a ``SpoolFile``).
 
     Args:
         spool_file: the spool file with its progress.
         tracking_uri: overrides the URI recorded in the spool (the server moved).
         retry: attempts and backoff per entry.
         output: where progress lines go (default: standard output).
+        errors: where rejected entries and items are reported (default: standard error).
 
     Returns:
-        (entries delivered now, entries already delivered before).
+        (entries delivered now, entries delivered before, entries of this file skipped now or
+        before because the store rejected them or some of their items).
 
     Raises:
         TrackingError: an entry could not be delivered after the retries (the ones before
@@ -60,6 +71,7 @@ def replay_file(
     if not uri:
         raise TrackingError(f"{spool_file.path}: no tracking_uri in the header; pass --tracking_uri")
     transport = open_transport(uri, retry.timeout_seconds)
+    error_output = errors or sys.stderr
 
     def attempt(call: Callable[[], _Result], what: str) -> _Result:
         last: DeliveryError | None = None
@@ -69,55 +81,77 @@ def replay_file(
             except DeliveryError as error:
                 last = error
                 if not error.transient:
-                    break
+                    raise
                 if number + 1 < retry.attempts:
                     time.sleep(retry.backoff(number))
         raise TrackingError(f"{spool_file.path}: {what} failed: {last}")
 
     run_id = spool_file.run_id()
-    sent = skipped = 0
+    sent = before = 0
     for entry in spool_file.entries:
         sequence = entry["seq"]
-        if sequence in spool_file.delivered or "run_id" in entry:
-            skipped += sequence in spool_file.delivered
+        if spool_file.finished(sequence) or "run_id" in entry:
+            before += sequence in spool_file.delivered
             continue
         if run_id is None:
-            header = spool_file.header
-            experiment_id = header.get("experiment_id") or attempt(
-                functools.partial(transport.experiment_id, header.get("experiment_name") or "default"),
-                "finding the experiment",
-            )
-            run_id = attempt(functools.partial(transport.create_run, experiment_id), "creating the run")
-            spool_file.record_created_run(run_id)
-        if "end_run" in entry:
-            attempt(
-                functools.partial(transport.end_run, run_id, entry["end_run"], entry["end_time"]),
-                f"entry {sequence} (end run)",
-            )
-        elif "artifact" in entry:
-            if not os.path.exists(entry["artifact"]):
-                raise TrackingError(
-                    f"{spool_file.path}: entry {sequence}: artifact {entry['artifact']} no longer exists"
-                )
-            attempt(
-                functools.partial(transport.log_artifact, run_id, entry["artifact"], entry.get("artifact_path")),
-                f"entry {sequence} (artifact)",
-            )
+            try:
+                run_id = _create_run(spool_file, transport, attempt)
+            except DeliveryError as error:
+                raise TrackingError(f"{spool_file.path}: creating the run failed: {error}") from None
+        rejected: list[str] = []
+        reject = functools.partial(_report_rejected, rejected, f"{spool_file.path}: entry {sequence}", error_output)
+        try:
+            attempt(functools.partial(deliver_entry, transport, run_id, entry, reject), f"entry {sequence}")
+        except DeliveryError as error:
+            print(f"replay: {spool_file.path}: entry {sequence} skipped: {error}", file=error_output)
+            spool_file.mark_skipped(sequence, _item_count(entry), str(error)[:500])
+            continue
+        if rejected:
+            spool_file.mark_skipped(sequence, len(rejected), "rejected: " + "; ".join(rejected)[:500])
         else:
-            metrics = [tuple(metric) for metric in entry.get("metrics", [])]
-            attempt(
-                functools.partial(
-                    transport.log_batch, run_id, metrics, entry.get("params") or {}, entry.get("tags") or {}
-                ),
-                f"entry {sequence}",
-            )
-        spool_file.mark_delivered(sequence)
-        sent += 1
+            spool_file.mark_delivered(sequence)
+            sent += 1
+    skipped = len(spool_file.skipped)
+    rejected_note = f", {skipped} skipped as rejected by the store" if skipped else ""
     print(
-        f"{spool_file.path}: delivered {sent} entries into run {run_id} ({skipped} already delivered before)",
+        f"{spool_file.path}: delivered {sent} entries into run {run_id} ({before} already delivered before"
+        f"{rejected_note})",
         file=output or sys.stdout,
     )
-    return sent, skipped
+    return sent, before, skipped
+
+
+def _create_run(spool_file: SpoolFile, transport: Transport, attempt: Callable[..., Any]) -> str:
+    """Create the run of entries spooled before it existed, as the tracker planned it; record its id."""
+    header = spool_file.header
+    experiment_id = header.get("experiment_id") or attempt(
+        functools.partial(transport.experiment_id, header.get("experiment_name") or "default"),
+        "finding the experiment",
+    )
+    start_time = header.get("start_time")
+    if not isinstance(start_time, int):
+        # Spools of older versions: the earliest time recorded in the file.
+        times = [metric[2] for entry in spool_file.entries for metric in entry.get("metrics") or ()]
+        start_time = min(times, default=None) or now_millis()
+    run_id = str(
+        attempt(
+            functools.partial(transport.create_run, experiment_id, start_time, header.get("run_name")),
+            "creating the run",
+        )
+    )
+    spool_file.record_created_run(run_id)
+    return run_id
+
+
+def _report_rejected(rejected: list[str], where: str, output: TextIO, what: str, error: Exception) -> None:
+    rejected.append(what)
+    print(f"replay: {where}: the store rejected {what}: {error}", file=output)
+
+
+def _item_count(entry: dict[str, Any]) -> int:
+    if "artifact" in entry:
+        return 1
+    return sum(len(entry.get(kind) or ()) for kind in ("metrics", "params", "tags"))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -145,14 +179,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not files:
         print(f"replay: no spool files (*.jsonl) in {args.spool_dir}", file=sys.stderr)
         return 2
-    failed = 0
+    failed = skipped = 0
     for spool_file in files:
         try:
-            replay_file(spool_file, args.tracking_uri)
+            skipped += replay_file(spool_file, args.tracking_uri)[2]
         except TrackingError as error:
             failed += 1
             print(f"replay: {error}", file=sys.stderr)
-    return 1 if failed else 0
+    if failed:
+        return 1
+    return 3 if skipped else 0
 
 
 if __name__ == "__main__":

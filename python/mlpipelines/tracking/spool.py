@@ -2,18 +2,24 @@
 
 One spool file per tracker process, ``<spool_dir>/<run id or new-run>-<pid>-<ms>.jsonl``.
 Line 1 is a header naming the tracking URI (without credentials), the run and
-the experiment; every further line is one entry with a sequence number ``seq``:
+the experiment, and for a run the tracker creates itself the run's planned
+``start_time`` (ms) and ``run_name``, so that a run created by replay keeps them.
+Every further line is one entry with a sequence number ``seq``:
 
 * ``{"seq": 3, "metrics": [[key, value, timestamp, step], ...], "params": {...}, "tags": {...}}``
 * ``{"seq": 4, "artifact": "/abs/path", "artifact_path": "plots"}``
 * ``{"seq": 5, "run_id": "..."}`` the run was created after earlier entries were spooled
 * ``{"seq": 6, "end_run": "FINISHED", "end_time": 1700000000000}``
 
-Replay records progress in ``<spool file>.progress`` beside it: one JSON line per
-delivered entry (``{"delivered": 3}``) and the id of a run it had to create
-(``{"run_id": "..."}``), each appended and fsynced before the next entry is sent,
-so a second replay sends nothing again. Every line is flushed and fsynced when
-written: a spool exists because something already went wrong.
+Progress is recorded in ``<spool file>.progress`` beside it, by the tracker that
+wrote the spool (it delivers its own spool as soon as the store answers again)
+and by ``replay``: one JSON line per finished entry, ``{"delivered": 3}``, or
+``{"skipped": 4, "rejected": 1, "reason": "..."}`` when the store rejected the
+entry or some of its items (those are lost, the rest was delivered), and the id
+of a run replay had to create (``{"run_id": "..."}``). Each line is appended and
+fsynced before the next entry is sent, so a second replay sends nothing again.
+Every line is flushed and fsynced when written: a spool exists because something
+already went wrong.
 """
 
 from __future__ import annotations
@@ -54,8 +60,8 @@ class SpoolWriter:
         self._sequence = 0
         self._lock = threading.Lock()
 
-    def append(self, entry: dict[str, Any]) -> None:
-        """Append ``entry`` (a dict) with the next sequence number.
+    def append(self, entry: dict[str, Any]) -> int:
+        """Append ``entry`` (a dict) with the next sequence number; return that number.
 
         Raises:
             OSError: the directory or file cannot be written (the caller counts the loss).
@@ -66,6 +72,15 @@ class SpoolWriter:
                 _append_line(self.path, self._header)
             self._sequence += 1
             _append_line(self.path, {"seq": self._sequence, **entry})
+            return self._sequence
+
+    def mark_delivered(self, sequence: int) -> None:
+        """Durably record that entry ``sequence`` was delivered (replay will not send it)."""
+        _append_line(self.path + ".progress", {"delivered": sequence})
+
+    def mark_skipped(self, sequence: int, rejected: int, reason: str) -> None:
+        """Durably record that the store rejected ``rejected`` items of entry ``sequence``."""
+        _append_line(self.path + ".progress", {"skipped": sequence, "rejected": rejected, "reason": reason})
 
     @property
     def used(self) -> bool:
@@ -81,6 +96,7 @@ class SpoolFile:
         header: the header mapping.
         entries: the entries in order.
         delivered: the set of delivered ``seq`` numbers (from the progress file).
+        skipped: ``seq`` -> items the store rejected, for entries finished with losses.
         created_run_id: a run that an earlier replay created for this file, or None.
 
     Raises:
@@ -102,11 +118,14 @@ class SpoolFile:
             if not isinstance(record.get("seq"), int):
                 raise TrackingError(f'{path}:{number}: entry without an integer "seq"')
             self.entries.append(record)
-        self.delivered = set()
+        self.delivered: set[int] = set()
+        self.skipped: dict[int, int] = {}
         self.created_run_id = None
         for _, record in self._read_json_lines(self.progress_path, missing_ok=True):
             if "delivered" in record:
                 self.delivered.add(record["delivered"])
+            if "skipped" in record:
+                self.skipped[record["skipped"]] = int(record.get("rejected", 0))
             if "run_id" in record:
                 self.created_run_id = record["run_id"]
 
@@ -144,6 +163,15 @@ class SpoolFile:
         """Durably record that entry ``sequence`` was delivered."""
         _append_line(self.progress_path, {"delivered": sequence})
         self.delivered.add(sequence)
+
+    def mark_skipped(self, sequence: int, rejected: int, reason: str) -> None:
+        """Durably record that the store rejected ``rejected`` items of entry ``sequence``."""
+        _append_line(self.progress_path, {"skipped": sequence, "rejected": rejected, "reason": reason})
+        self.skipped[sequence] = rejected
+
+    def finished(self, sequence: int) -> bool:
+        """True when entry ``sequence`` was delivered or skipped before."""
+        return sequence in self.delivered or sequence in self.skipped
 
     def record_created_run(self, run_id: str) -> None:
         """Durably record the run created for this file's entries."""
