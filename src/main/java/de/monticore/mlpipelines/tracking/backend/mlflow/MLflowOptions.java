@@ -3,7 +3,6 @@ package de.monticore.mlpipelines.tracking.backend.mlflow;
 import de.monticore.mlpipelines.tracking.backend.mlflow.rest.RetryPolicy;
 import de.monticore.mlpipelines.tracking.backend.mlflow.server.LocalMLflowServer;
 import java.io.PrintStream;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 
@@ -17,59 +16,46 @@ import java.util.Map;
  * @param searchPageSize runs per page when searching (clean-up, numbering)
  * @param localServer    how a server for a local store is started
  * @param warnings       where warnings go (a truncated param, an infinite metric, a failed close)
- * @param defaultSpoolDirectory where a run end that cannot be delivered is spooled when the
- *                       configuration names no {@code mlflow_spool_dir}; made absolute
  */
 public record MLflowOptions(Map<String, String> environment, RetryPolicy retryPolicy, Duration connectTimeout,
                             Duration requestTimeout, int searchPageSize, LocalMLflowServer.Settings localServer,
-                            PrintStream warnings, Path defaultSpoolDirectory) {
-    /** The spool directory of the Python backend's default, {@code mlflow-spool} in the working directory. */
-    public static final String DEFAULT_SPOOL_DIRECTORY = "mlflow-spool";
-
+                            PrintStream warnings) {
     public MLflowOptions {
         environment = Map.copyOf(environment);
-        defaultSpoolDirectory = defaultSpoolDirectory.toAbsolutePath().normalize();
         if (searchPageSize < 1 || searchPageSize > 50000) {
             throw new IllegalArgumentException("searchPageSize must be 1 to 50000, got " + searchPageSize);
         }
     }
 
     /**
-     * The process environment, {@link RetryPolicy#DEFAULT}, 5 s to connect, 60 s per answer, pages of 1000,
-     * spooling to {@value #DEFAULT_SPOOL_DIRECTORY}.
+     * The process environment, {@link RetryPolicy#DEFAULT}, 5 s to connect, 60 s per answer, pages of 1000.
      */
     public static MLflowOptions defaults() {
         return new MLflowOptions(System.getenv(), RetryPolicy.DEFAULT, Duration.ofSeconds(5), Duration.ofSeconds(60),
-                1000, LocalMLflowServer.Settings.DEFAULT, System.err, Path.of(DEFAULT_SPOOL_DIRECTORY));
+                1000, LocalMLflowServer.Settings.DEFAULT, System.err);
     }
 
     /** These options with another environment. */
     public MLflowOptions withEnvironment(Map<String, String> newEnvironment) {
         return new MLflowOptions(newEnvironment, retryPolicy, connectTimeout, requestTimeout, searchPageSize,
-                localServer, warnings, defaultSpoolDirectory);
+                localServer, warnings);
     }
 
     /** These options with another retry policy and connect timeout. */
     public MLflowOptions withRetries(RetryPolicy newRetryPolicy, Duration newConnectTimeout) {
         return new MLflowOptions(environment, newRetryPolicy, newConnectTimeout, requestTimeout, searchPageSize,
-                localServer, warnings, defaultSpoolDirectory);
+                localServer, warnings);
     }
 
     /** These options with another search page size. */
     public MLflowOptions withSearchPageSize(int newSearchPageSize) {
         return new MLflowOptions(environment, retryPolicy, connectTimeout, requestTimeout, newSearchPageSize,
-                localServer, warnings, defaultSpoolDirectory);
+                localServer, warnings);
     }
 
     /** These options with another stream for warnings. */
     public MLflowOptions withWarnings(PrintStream newWarnings) {
         return new MLflowOptions(environment, retryPolicy, connectTimeout, requestTimeout, searchPageSize,
-                localServer, newWarnings, defaultSpoolDirectory);
-    }
-
-    /** These options with another spool directory for when the configuration names none. */
-    public MLflowOptions withDefaultSpoolDirectory(Path newDefaultSpoolDirectory) {
-        return new MLflowOptions(environment, retryPolicy, connectTimeout, requestTimeout, searchPageSize,
-                localServer, warnings, newDefaultSpoolDirectory);
+                localServer, newWarnings);
     }
 }

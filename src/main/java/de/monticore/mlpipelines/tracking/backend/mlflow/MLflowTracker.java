@@ -46,7 +46,7 @@ import java.util.stream.Stream;
  *
  * <p>Ending a run: if the status and end time cannot be delivered after the retries (the server
  * does not answer, or answers 429/5xx), they are spooled ({@link EndRunSpool}) to the spool
- * directory ({@code mlflow_spool_dir}, else {@link MLflowOptions#defaultSpoolDirectory()}) and
+ * directory ({@code backends.mlflow.spool_dir}, the directory the Python half spools to as well) and
  * {@link #getRunEndStates()} says that the end is pending and names the {@code mlpipelines replay}
  * command that completes it. A run whose end was requested is never ended again, so {@link #close()}
  * does not turn it KILLED. Clean-up deletes only runs whose status it confirmed.
@@ -149,11 +149,9 @@ public class MLflowTracker implements RunTracker {
         return endState == null ? Map.of() : Map.of("MLflow status", endState);
     }
 
-    /** The directory undelivered run ends are spooled to, absolute. */
+    /** The directory undelivered run ends are spooled to, absolute: the Python half's spool directory. */
     public Path spoolDirectory() {
-        String configured = config.pythonOptions().get("mlflow_spool_dir");
-        return configured == null ? options.defaultSpoolDirectory()
-                : Path.of(configured).toAbsolutePath().normalize();
+        return config.absoluteSpoolDir();
     }
 
     /** The command that delivers what is spooled in {@code directory}, ready to paste into a shell. */

@@ -41,12 +41,11 @@ class MLflowEndRunSpoolTest {
     private final ByteArrayOutputStream warnings = new ByteArrayOutputStream();
 
     private MLflowTracker tracker(String serverUrl, Path spool, Set<RunStatus> cleanUp) {
-        return new MLflowTracker(new MLflowConfig("spool-" + UUID.randomUUID(), serverUrl, cleanUp),
+        return new MLflowTracker(new MLflowConfig("spool-" + UUID.randomUUID(), serverUrl, cleanUp, spool),
                 MLflowOptions.defaults().withEnvironment(Map.of())
                         .withRetries(new RetryPolicy(2, Duration.ofMillis(50), Duration.ofMillis(100)),
                                 Duration.ofSeconds(1))
-                        .withWarnings(new PrintStream(warnings, true, StandardCharsets.UTF_8))
-                        .withDefaultSpoolDirectory(spool));
+                        .withWarnings(new PrintStream(warnings, true, StandardCharsets.UTF_8)));
     }
 
     @Test
