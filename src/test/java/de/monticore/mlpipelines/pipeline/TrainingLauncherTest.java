@@ -216,8 +216,9 @@ class TrainingLauncherTest {
         Path flushed = temp.resolve("flushed");
         String script = """
                 import sys, time
-                print("ready", flush=True)
                 try:
+                    # "ready" inside the try: a SIGINT right after it must reach the handler below.
+                    print("ready", flush=True)
                     time.sleep(60)
                 except KeyboardInterrupt:
                     open(%s, "w").write("metrics flushed")
