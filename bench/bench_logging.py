@@ -12,7 +12,8 @@ Rows: a no-op loop (the floor), ``MlflowClient.log_metric`` per value, MLflow's
 async logging (``synchronous=False``; we wait on the returned operations, because
 ``mlflow.flush_async_logging()`` flushes the global store, not the client's),
 ``MultiBackendTracker`` with MLFLOW, with MLFLOW+CSV+STDOUT (stdout to /dev/null),
-with all four backends, and a plain ``log_batch`` loop of 1000 (the ceiling through
+with all four backends, MLFLOW and all four again with the metric journal on
+(``--tracking_journal``; its cost is the difference to the row without), and a plain ``log_batch`` loop of 1000 (the ceiling through
 MLflow's API).
 
 Usage::
@@ -107,11 +108,13 @@ def row_log_batch(n, data, client, run_id, **_):
     return measure("plain log_batch loop of 1000 (ceiling)", n, loop)
 
 
-def row_ours(backends, label):
+def row_ours(backends, label, journal=False):
     def row(n, data, uri, run_id, work_dir, **_):
+        journal_path = str(work_dir / f"{run_id}.journal") if journal else None
         args = argparse.Namespace(tracking_backends=backends, mlflow_tracking_uri=uri,
                                   mlflow_run_id=run_id, mlflow_spool_dir=str(work_dir / "spool"),
-                                  csv_dir=str(work_dir / "csv"), tensorboard_log_dir=str(work_dir / "tb"))
+                                  csv_dir=str(work_dir / "csv"), tensorboard_log_dir=str(work_dir / "tb"),
+                                  tracking_journal=journal_path)
         tracker = MultiBackendTracker(args)
         with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull), \
                 contextlib.redirect_stderr(devnull):
@@ -135,6 +138,9 @@ ROWS = [
     ("ours_mlflow", row_ours("MLFLOW", "ours: MLFLOW")),
     ("ours_three", row_ours("MLFLOW,CSV,STDOUT", "ours: MLFLOW+CSV+STDOUT(/dev/null)")),
     ("ours_four", row_ours("MLFLOW,CSV,STDOUT,TENSORBOARD", "ours: all four backends")),
+    ("ours_mlflow_journal", row_ours("MLFLOW", "ours: MLFLOW, journal on", journal=True)),
+    ("ours_four_journal", row_ours("MLFLOW,CSV,STDOUT,TENSORBOARD", "ours: all four backends, journal on",
+                                   journal=True)),
     ("log_batch", row_log_batch),
 ]
 
