@@ -58,6 +58,22 @@ def test_synchronous_backends_cursor_follows_every_call(tmp_path):
     tracker.close()
 
 
+def test_a_journal_that_cannot_be_created_is_reported_and_tracking_goes_on(tmp_path, tracking_log):
+    (tmp_path / "a file").write_text("")
+    args = build_parser().parse_args(
+        [
+            "--tracking_backends=CSV",
+            f"--csv_dir={tmp_path / 'csv'}",
+            f"--tracking_journal={tmp_path / 'a file' / 'metrics.journal'}",
+        ]
+    )
+    with MultiBackendTracker(args) as tracker:
+        tracker.log_metric("loss", 0.25, step=1)
+        tracker.log_metrics({"loss": 0.5, "acc": 0.75}, step=2)
+    assert "cannot create the tracking journal" in tracking_log.text
+    assert tracker.delivery_reports()["CSV"].sent == 3
+
+
 KILLED_SCRIPT = textwrap.dedent("""
     import sys
     from mlpipelines.tracking import MultiBackendTracker, build_parser

@@ -77,11 +77,19 @@ class JournalCursor:
         """Mark the next ``count`` records as finished (safe from any thread)."""
         if count:
             with self._lock:
-                self._words[self._index] += count
+                try:
+                    self._words[self._index] += count
+                except ValueError:  # the journal is closed (a writer thread that outlived close())
+                    pass
 
     def set(self, position: int) -> None:
         """Set the cursor (the training thread, for backends that write synchronously)."""
         self._words[self._index] = position
+
+    @property
+    def store(self) -> tuple[memoryview, int]:
+        """(header words, this cursor's index): for the fan-out's hot path, ``words[index] = position``."""
+        return self._words, self._index
 
 
 class MetricJournal:
@@ -181,8 +189,8 @@ class MetricJournal:
                 pack_into(self._chunk, self._offset, step, timestamp, value, key_id)
                 self._offset += RECORD.size
                 count += 1
+                self._count = count
                 self._words[_COUNT_INDEX] = count
-            self._count = count
             return count
 
     def close(self) -> None:

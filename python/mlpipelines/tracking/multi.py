@@ -61,8 +61,10 @@ class MultiBackendTracker(RunTracker):
         self._registered = not self.backends
         self.journal_path: str | None = getattr(args, "tracking_journal", None) or None
         self._journal: MetricJournal | None = None
-        # Per backend, in call order: (name, backend, cursor the fan-out sets, cursor the backend advances).
-        self._journaled: list[tuple[str, RunTracker, JournalCursor | None, JournalCursor | None]] = []
+        # Per backend, in call order: (name, backend, index of the cursor word the fan-out sets or -1,
+        # cursor the backend advances itself or None).
+        self._journaled: list[tuple[str, RunTracker, int, JournalCursor | None]] = []
+        self._cursor_words: memoryview | None = None
 
     @property
     def backend_names(self) -> list[str]:
@@ -102,14 +104,22 @@ class MultiBackendTracker(RunTracker):
             return
         for slot, (name, backend) in enumerate(self.backends):
             cursor = journal.cursor(slot)
+            words, index = cursor.store
+            self._cursor_words = words
             if backend.delivers_in_background:
                 backend.attach_journal_cursor(cursor)
-                self._journaled.append((name, backend, None, cursor))
+                self._journaled.append((name, backend, -1, cursor))
             else:
-                self._journaled.append((name, backend, cursor, None))
+                self._journaled.append((name, backend, index, None))
         self._journal = journal
 
     def _journal_failed(self, error: Exception) -> None:
+        # The synchronous backends get every journaled record below; the background ones count on past it.
+        words, journal = self._cursor_words, self._journal
+        if words is not None and journal is not None:
+            for _, _, cursor_word, _ in self._journaled:
+                if cursor_word >= 0:
+                    words[cursor_word] = journal.count
         _LOG.error(
             "the tracking journal %s failed: %s; metrics are logged without it from now on",
             self.journal_path,
@@ -124,7 +134,9 @@ class MultiBackendTracker(RunTracker):
             self._journal_failed(error)
             self._write_plain({key: value}, timestamp, step)
             return
-        for name, backend, set_cursor, advance_cursor in self._journaled:
+        words = self._cursor_words
+        assert words is not None  # set with the journal
+        for name, backend, cursor_word, advance_cursor in self._journaled:
             try:
                 backend.write_metric(key, value, timestamp, step)
             except Exception as error:
@@ -132,8 +144,8 @@ class MultiBackendTracker(RunTracker):
                 if advance_cursor is not None:
                     advance_cursor.advance(1)  # it will never deliver this one
             # A kill between the write above and this store repeats this metric at recovery.
-            if set_cursor is not None:
-                set_cursor.set(position)
+            if cursor_word >= 0:
+                words[cursor_word] = position
 
     def _write_journaled(self, journal: MetricJournal, metrics: Mapping[str, float], timestamp: int, step: int) -> None:
         try:
@@ -143,7 +155,9 @@ class MultiBackendTracker(RunTracker):
             self._write_plain(metrics, timestamp, step)
             return
         items = len(metrics)
-        for name, backend, set_cursor, advance_cursor in self._journaled:
+        words = self._cursor_words
+        assert words is not None  # set with the journal
+        for name, backend, cursor_word, advance_cursor in self._journaled:
             try:
                 backend.write_metrics(metrics, timestamp, step)
             except Exception as error:
@@ -151,8 +165,8 @@ class MultiBackendTracker(RunTracker):
                 if advance_cursor is not None:
                     advance_cursor.advance(items)  # it will never deliver these
             # A kill between the write above and this store repeats this call's metrics at recovery.
-            if set_cursor is not None:
-                set_cursor.set(position)
+            if cursor_word >= 0:
+                words[cursor_word] = position
 
     def _write_plain(self, metrics: Mapping[str, float], timestamp: int, step: int) -> None:
         for name, backend in self.backends:
