@@ -28,6 +28,7 @@ are serialized by a lock: the training thread and helper threads may log at once
 
 from __future__ import annotations
 
+import contextlib
 import json
 import mmap
 import os
@@ -76,11 +77,9 @@ class JournalCursor:
     def advance(self, count: int) -> None:
         """Mark the next ``count`` records as finished (safe from any thread)."""
         if count:
-            with self._lock:
-                try:
-                    self._words[self._index] += count
-                except ValueError:  # the journal is closed (a writer thread that outlived close())
-                    pass
+            # ValueError: the journal is closed (a writer thread that outlived close()).
+            with self._lock, contextlib.suppress(ValueError):
+                self._words[self._index] += count
 
     def set(self, position: int) -> None:
         """Set the cursor (the training thread, for backends that write synchronously)."""
