@@ -12,23 +12,26 @@ delivers, per backend, the records past its cursor (see ``recover.py``).
 
 File layout (native byte order; the journal is read back on the machine that wrote it):
 
-* header, 4096 bytes: magic ``MLPJRNL1``; int64 record count at byte 8; int64
-  backend count at byte 16; int64 cursors from byte 64 (slot i = backend i); the
-  backend names from byte 1024 as a JSON list, NUL padded.
+* header, 4096 bytes: magic ``MLPJRNL1``; int64 backend count at byte 16; int64
+  cursors from byte 64 (slot i = backend i); the backend names from byte 1024 as a
+  JSON list, NUL padded.
 * records from byte 4096, 32 bytes each: step int64, timestamp int64 (ms), value
   float64, key id uint32 (1-based line number in the side file), 4 bytes padding.
-  The file grows in chunks of 1 MiB; zero bytes past the count are not records.
+  The file grows in allocated (never sparse) chunks of 1 MiB, zero-filled.
 * ``PATH.keys``: one key per line (validated keys never contain a newline), appended
   with one ``os.write`` when a key is first seen, before any record refers to it.
 
-The count is stored after its record is complete, so a kill in the middle of an
-append loses only that unfinished record (``log_metric`` had not returned). Appends
-are serialized by a lock: the training thread and helper threads may log at once.
+A record is complete once its key id is non-zero: ``struct`` stores the fields in
+order, the key id last, as one aligned 4-byte store. So a kill in the middle of an
+append leaves at most that one record unfinished (its ``log_metric`` had not
+returned), and a reader skips it. Appends take no lock: each gets its record number
+from ``itertools.count`` (atomic), so threads logging at once never share a record.
 """
 
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import mmap
 import os
@@ -41,14 +44,18 @@ from .errors import TrackingError
 
 MAGIC = b"MLPJRNL1"
 HEADER_BYTES = 4096
-_COUNT_INDEX = 1  # in int64 words of the header
-_BACKENDS_INDEX = 2
+_BACKENDS_INDEX = 2  # in int64 words of the header
 _CURSORS_INDEX = 8
 _NAMES_OFFSET = 1024
 MAX_BACKENDS = (_NAMES_OFFSET // 8) - _CURSORS_INDEX
 RECORD = struct.Struct("=qqdI4x")
+_KEY_ID_OFFSET = 24
+_RECORD_SHIFT = 5  # RECORD.size == 1 << _RECORD_SHIFT
 CHUNK_BYTES = 1 << 20
-_RECORDS_PER_CHUNK = CHUNK_BYTES // RECORD.size
+_CHUNK_SHIFT = 15  # records per chunk == 1 << _CHUNK_SHIFT
+_CHUNK_MASK = (1 << _CHUNK_SHIFT) - 1
+_PACK_INTO = RECORD.pack_into
+assert RECORD.size == 1 << _RECORD_SHIFT and RECORD.size << _CHUNK_SHIFT == CHUNK_BYTES
 
 
 def keys_path(path: str) -> str:
@@ -126,71 +133,73 @@ class MetricJournal:
         self._words = memoryview(self._header).cast("q")
         self._words[_BACKENDS_INDEX] = len(backend_names)
         self._header[:8] = MAGIC
-        self._chunks = 1
-        self._chunk = mmap.mmap(self._descriptor, CHUNK_BYTES, offset=HEADER_BYTES)
-        self._offset = 0  # in the current chunk
-        self._count = 0
+        # One map per chunk; a chunk two behind the newest is unmapped (None), no writer is that far behind.
+        self._maps: list[mmap.mmap | None] = [mmap.mmap(self._descriptor, CHUNK_BYTES, offset=HEADER_BYTES)]
+        self._indexes = itertools.count()
+        self._position = 0
         self._key_ids: dict[str, int] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # new keys and new chunks only
         self._cursor_lock = threading.Lock()
         self.backend_names = tuple(backend_names)
 
     @property
     def count(self) -> int:
-        """The number of records appended."""
-        return self._count
+        """The number of records appended (threads appending at once may make it lag by their records)."""
+        return self._position
 
     def cursor(self, slot: int) -> JournalCursor:
         """The delivered cursor of backend number ``slot`` (its position in ``backend_names``)."""
         return JournalCursor(self._words, slot, self._cursor_lock)
 
     def _key_id(self, key: str) -> int:
-        key_id = len(self._key_ids) + 1
-        line = key.encode() + b"\n"
-        if os.write(self._keys_descriptor, line) != len(line):
-            raise TrackingError(f"cannot append key {key!r} to {keys_path(self.path)}: short write")
-        self._key_ids[key] = key_id
-        return key_id
+        with self._lock:
+            key_id = self._key_ids.get(key)
+            if key_id is None:
+                key_id = len(self._key_ids) + 1
+                line = key.encode() + b"\n"
+                if os.write(self._keys_descriptor, line) != len(line):
+                    raise TrackingError(f"cannot append key {key!r} to {keys_path(self.path)}: short write")
+                self._key_ids[key] = key_id
+            return key_id
 
-    def _next_chunk(self) -> None:
-        offset = HEADER_BYTES + self._chunks * CHUNK_BYTES
-        try:
-            os.posix_fallocate(self._descriptor, offset, CHUNK_BYTES)
-        except OSError as error:
-            raise TrackingError(f"cannot grow the tracking journal {self.path}: {error.strerror}") from error
-        self._chunk.close()
-        self._chunk = mmap.mmap(self._descriptor, CHUNK_BYTES, offset=offset)
-        self._chunks += 1
-        self._offset = 0
+    def _map(self, chunk: int) -> mmap.mmap:
+        """The map of chunk number ``chunk``, allocating and mapping the chunks up to it."""
+        with self._lock:
+            maps = self._maps
+            while len(maps) <= chunk:
+                offset = HEADER_BYTES + len(maps) * CHUNK_BYTES
+                try:
+                    os.posix_fallocate(self._descriptor, offset, CHUNK_BYTES)
+                except OSError as error:
+                    raise TrackingError(f"cannot grow the tracking journal {self.path}: {error.strerror}") from error
+                maps.append(mmap.mmap(self._descriptor, CHUNK_BYTES, offset=offset))
+                stale = len(maps) - 3
+                if stale >= 0 and maps[stale] is not None:
+                    maps[stale].close()  # type: ignore[union-attr]
+                    maps[stale] = None
+            target = maps[chunk]
+            if target is None:
+                raise TrackingError(f"record {chunk << _CHUNK_SHIFT} of {self.path} is in a chunk no longer mapped")
+            return target
 
     def append(self, key: str, value: float, timestamp: int, step: int) -> int:
-        """Append one metric; return the record count after it (the hot path)."""
-        with self._lock:
-            key_id = self._key_ids.get(key) or self._key_id(key)
-            if self._offset == CHUNK_BYTES:
-                self._next_chunk()
-            RECORD.pack_into(self._chunk, self._offset, step, timestamp, value, key_id)
-            self._offset += RECORD.size
-            count = self._count = self._count + 1
-            self._words[_COUNT_INDEX] = count
-            return count
+        """Append one metric; return its record number + 1 (the hot path: no lock, no system call)."""
+        key_id = self._key_ids.get(key) or self._key_id(key)
+        index = next(self._indexes)
+        chunk = index >> _CHUNK_SHIFT
+        maps = self._maps
+        target = maps[chunk] if chunk < len(maps) else self._map(chunk)
+        # target is None only for a chunk already unmapped (a thread two chunks behind): TypeError.
+        _PACK_INTO(target, (index & _CHUNK_MASK) << _RECORD_SHIFT, step, timestamp, value, key_id)  # type: ignore[arg-type]
+        position = self._position = index + 1
+        return position
 
     def append_many(self, metrics: Mapping[str, float], timestamp: int, step: int) -> int:
-        """Append metrics sharing one step and time; return the record count after them."""
-        with self._lock:
-            key_ids = self._key_ids
-            pack_into = RECORD.pack_into
-            count = self._count
-            for key, value in metrics.items():
-                key_id = key_ids.get(key) or self._key_id(key)
-                if self._offset == CHUNK_BYTES:
-                    self._next_chunk()
-                pack_into(self._chunk, self._offset, step, timestamp, value, key_id)
-                self._offset += RECORD.size
-                count += 1
-                self._count = count
-                self._words[_COUNT_INDEX] = count
-            return count
+        """Append metrics sharing one step and time; return the last one's record number + 1."""
+        position = 0
+        for key, value in metrics.items():
+            position = self.append(key, value, timestamp, step)
+        return position
 
     def close(self) -> None:
         """Release the mapping and descriptors; the file stays (it is the record). Idempotent."""
@@ -198,7 +207,9 @@ class MetricJournal:
             return
         self._words.release()
         self._header.close()
-        self._chunk.close()
+        for chunk_map in self._maps:
+            if chunk_map is not None:
+                chunk_map.close()
         os.close(self._descriptor)
         os.close(self._keys_descriptor)
         self._descriptor = -1
@@ -237,7 +248,13 @@ class JournalReader:
         self._data = data
         words = memoryview(data[:HEADER_BYTES]).cast("q")
         available = (len(data) - HEADER_BYTES) // RECORD.size
-        self.count = min(int(words[_COUNT_INDEX]), available)
+        # The records end after the last complete one (non-zero key id); the rest is zero-filled.
+        key_ids = memoryview(data).cast("I")[(HEADER_BYTES + _KEY_ID_OFFSET) // 4 :: RECORD.size // 4]
+        count = available
+        while count and not key_ids[count - 1]:
+            count -= 1
+        self._key_id_column = key_ids
+        self.count = count
         backends = int(words[_BACKENDS_INDEX])
         names_bytes = data[_NAMES_OFFSET:HEADER_BYTES].rstrip(b"\0")
         try:
@@ -263,7 +280,9 @@ class JournalReader:
         data = self._data
         for index in range(start, self.count):
             step, timestamp, value, key_id = RECORD.unpack_from(data, HEADER_BYTES + index * RECORD.size)
-            if not 0 < key_id <= len(self._keys):
+            if key_id == 0:
+                continue  # unfinished: a thread was killed while it appended it (its call had not returned)
+            if not key_id <= len(self._keys):
                 raise TrackingError(
                     f"{self.path}: record {index} refers to key {key_id}, but {keys_path(self.path)} "
                     f"holds {len(self._keys)} key(s)"

@@ -127,30 +127,10 @@ class MultiBackendTracker(RunTracker):
         )
         self._journal = None
 
-    def _write_journaled_one(self, journal: MetricJournal, key: str, value: float, timestamp: int, step: int) -> None:
-        try:
-            position = journal.append(key, value, timestamp, step)
-        except (OSError, TrackingError, ValueError) as error:
-            self._journal_failed(error)
-            self._write_plain({key: value}, timestamp, step)
-            return
-        words = self._cursor_words
-        assert words is not None  # set with the journal
-        for name, backend, cursor_word, advance_cursor in self._journaled:
-            try:
-                backend.write_metric(key, value, timestamp, step)
-            except Exception as error:
-                self._failed(name, "log_metric", error, 1)
-                if advance_cursor is not None:
-                    advance_cursor.advance(1)  # it will never deliver this one
-            # A kill between the write above and this store repeats this metric at recovery.
-            if cursor_word >= 0:
-                words[cursor_word] = position
-
     def _write_journaled(self, journal: MetricJournal, metrics: Mapping[str, float], timestamp: int, step: int) -> None:
         try:
             position = journal.append_many(metrics, timestamp, step)
-        except (OSError, TrackingError, ValueError) as error:
+        except (OSError, TrackingError, TypeError, ValueError) as error:
             self._journal_failed(error)
             self._write_plain(metrics, timestamp, step)
             return
@@ -183,14 +163,31 @@ class MultiBackendTracker(RunTracker):
         guard.active = True
         try:
             journal = self._journal
-            if journal is not None:
-                self._write_journaled_one(journal, key, value, timestamp, step)
+            if journal is None:
+                for name, backend in self.backends:
+                    try:
+                        backend.write_metric(key, value, timestamp, step)
+                    except Exception as error:
+                        self._failed(name, "log_metric", error, 1)
                 return
-            for name, backend in self.backends:
+            # The journaled hot path, inline (measured by bench/bench_logging.py).
+            try:
+                position = journal.append(key, value, timestamp, step)
+            except (OSError, TrackingError, TypeError, ValueError) as error:
+                self._journal_failed(error)
+                self._write_plain({key: value}, timestamp, step)
+                return
+            words = self._cursor_words
+            for name, backend, cursor_word, advance_cursor in self._journaled:
                 try:
                     backend.write_metric(key, value, timestamp, step)
                 except Exception as error:
                     self._failed(name, "log_metric", error, 1)
+                    if advance_cursor is not None:
+                        advance_cursor.advance(1)  # it will never deliver this one
+                # A kill between the write above and this store repeats this metric at recovery.
+                if cursor_word >= 0:
+                    words[cursor_word] = position  # type: ignore[index]  # set with the journal
         finally:
             guard.active = False
             if guard.deferred is not None:

@@ -5,13 +5,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -26,10 +22,10 @@ import java.util.regex.Pattern;
  *
  * <p>The script appends every metric to its journal ({@code --tracking_journal}, the Python
  * runtime's {@code journal.py}) before a backend sees it, and each backend keeps a delivered cursor
- * in the journal's header. After an abnormal end the launcher calls {@link #recover}: when a cursor
- * lags behind the record count, it runs {@code python -m mlpipelines.tracking.recover JOURNAL
- * <tracking options>} with the script's interpreter, environment and vendored runtime, within a
- * deadline, and reads one line per backend from it.
+ * in the journal's header. After an abnormal end the launcher calls {@link #recover}: when the journal
+ * exists, it runs {@code python -m mlpipelines.tracking.recover JOURNAL <tracking options>} with the
+ * script's interpreter, environment and vendored runtime, within a deadline, and reads one line per
+ * backend from it (the format of the journal is the Python runtime's alone).
  */
 final class JournalRecovery {
     /** The journal's file name in the run's script directory. */
@@ -37,10 +33,6 @@ final class JournalRecovery {
     /** The Python option that names the journal. */
     static final String JOURNAL_OPTION = "tracking_journal";
 
-    private static final byte[] MAGIC = "MLPJRNL1".getBytes(StandardCharsets.US_ASCII);
-    private static final int HEADER_BYTES = 4096;
-    private static final int CURSORS_OFFSET = 64;
-    private static final int MAX_BACKENDS = 120;
     private static final String PREFIX = "mlpipelines.tracking.recover: ";
     private static final Pattern RECOVERED = Pattern.compile(
             Pattern.quote(PREFIX) + "([A-Za-z0-9_]+): recovered (\\d+) metrics(?:, (\\d+) dropped)?");
@@ -69,40 +61,6 @@ final class JournalRecovery {
     }
 
     /**
-     * True when the journal at {@code journal} holds records that a backend has not finished with.
-     * A missing or unreadable file counts as nothing to do.
-     */
-    static boolean hasUndelivered(Path journal) {
-        if (!Files.isRegularFile(journal)) {
-            return false;
-        }
-        ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES).order(ByteOrder.nativeOrder());
-        try (FileChannel channel = FileChannel.open(journal, StandardOpenOption.READ)) {
-            while (header.hasRemaining() && channel.read(header) > 0) {
-                // read the whole header
-            }
-        } catch (IOException e) {
-            return false;
-        }
-        if (header.position() < HEADER_BYTES) {
-            return false;
-        }
-        for (int i = 0; i < MAGIC.length; i++) {
-            if (header.get(i) != MAGIC[i]) {
-                return false;
-            }
-        }
-        long count = header.getLong(8);
-        long backends = Math.min(header.getLong(16), MAX_BACKENDS);
-        for (int slot = 0; slot < backends; slot++) {
-            if (header.getLong(CURSORS_OFFSET + 8 * slot) < count) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /**
      * Runs the recovery for {@code journal} of the script in {@code scriptDirectory} (whose vendored
      * runtime it imports), passing {@code trackingArguments} (the script's tracking options).
      *
@@ -110,8 +68,8 @@ final class JournalRecovery {
      */
     Outcome recover(Path journal, Path scriptDirectory, List<String> trackingArguments,
                     Map<String, String> environment) {
-        if (!hasUndelivered(journal)) {
-            return Outcome.NOTHING;
+        if (!Files.isRegularFile(journal)) {
+            return Outcome.NOTHING; // the script died before it logged a metric
         }
         List<String> command = new ArrayList<>(List.of(python, "-m", "mlpipelines.tracking.recover",
                 journal.toString()));
