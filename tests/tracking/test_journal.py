@@ -4,6 +4,7 @@ import csv
 import signal
 import subprocess
 import textwrap
+import threading
 import uuid
 
 import pytest
@@ -35,6 +36,29 @@ def test_records_keys_and_cursors_read_back_across_chunks(tmp_path):
     assert (records[1].key, records[1].value, records[1].timestamp, records[1].step) == ("odd key", 0.5, 1001, 1)
     assert records[total - 1].step == total - 1
     assert [(r.key, r.value, r.step) for r in records[-2:]] == [("a", 1.0, 3), ("b", 2.0, 3)]
+
+
+def test_threads_appending_at_once_never_share_a_record(tmp_path):
+    path = str(tmp_path / "metrics.journal")
+    journal = MetricJournal(path, ["CSV"])
+    per_thread = 20_000  # four threads cross into the third chunk: new chunks are mapped while others append
+
+    def append(thread: int) -> None:
+        for step in range(per_thread):
+            journal.append(f"thread_{thread}", float(step), 0, step)
+
+    threads = [threading.Thread(target=append, args=(thread,)) for thread in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    journal.close()
+    logged = {}
+    for record in JournalReader(path).records():
+        logged.setdefault(record.key, []).append(record.step)
+    assert {key: sorted(steps) for key, steps in logged.items()} == {
+        f"thread_{thread}": list(range(per_thread)) for thread in range(4)
+    }
 
 
 def test_a_file_that_is_not_a_journal_is_named_in_the_error(tmp_path):

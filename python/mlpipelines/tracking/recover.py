@@ -25,6 +25,9 @@ between a synchronous backend's write (CSV, STDOUT) and the store of its cursor
 delivers that one call's metrics a second time. A background backend (MLFLOW,
 TENSORBOARD) advances its cursor only after its store (or spool) has the metrics,
 so a kill before that delivers them here, and a kill after it sends nothing twice.
+With several threads logging at once, the cursors count in each backend's own order,
+so a kill may repeat or miss the few metrics other threads had in flight at that
+instant; a training thread that logs alone gets the guarantee exactly.
 """
 
 from __future__ import annotations
