@@ -174,9 +174,13 @@ class MetricJournal:
                     raise TrackingError(f"cannot grow the tracking journal {self.path}: {error.strerror}") from error
                 maps.append(mmap.mmap(self._descriptor, CHUNK_BYTES, offset=offset))
                 stale = len(maps) - 3
-                if stale >= 0 and maps[stale] is not None:
-                    maps[stale].close()  # type: ignore[union-attr]
-                    maps[stale] = None
+                stale_map = maps[stale] if stale >= 0 else None
+                if stale_map is not None:
+                    try:
+                        stale_map.close()
+                        maps[stale] = None
+                    except BufferError:
+                        pass  # a thread is writing into it this instant; it stays mapped
             target = maps[chunk]
             if target is None:
                 raise TrackingError(f"record {chunk << _CHUNK_SHIFT} of {self.path} is in a chunk no longer mapped")
