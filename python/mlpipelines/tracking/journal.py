@@ -54,8 +54,8 @@ _RECORD_SHIFT = 5  # RECORD.size == 1 << _RECORD_SHIFT
 CHUNK_BYTES = 1 << 20
 _CHUNK_SHIFT = 15  # records per chunk == 1 << _CHUNK_SHIFT
 _CHUNK_MASK = (1 << _CHUNK_SHIFT) - 1
-_PACK_INTO = RECORD.pack_into
 assert RECORD.size == 1 << _RECORD_SHIFT and RECORD.size << _CHUNK_SHIFT == CHUNK_BYTES
+assert (_CHUNK_SHIFT, _RECORD_SHIFT, _CHUNK_MASK) == (15, 5, 0x7FFF)  # MetricJournal.append spells them out
 
 
 def keys_path(path: str) -> str:
@@ -137,6 +137,7 @@ class MetricJournal:
         self._maps: list[mmap.mmap | None] = [mmap.mmap(self._descriptor, CHUNK_BYTES, offset=HEADER_BYTES)]
         self._indexes = itertools.count()
         self._position = 0
+        self._pack_into = RECORD.pack_into
         self._key_ids: dict[str, int] = {}
         self._lock = threading.Lock()  # new keys and new chunks only
         self._cursor_lock = threading.Lock()
@@ -190,11 +191,12 @@ class MetricJournal:
         """Append one metric; return its record number + 1 (the hot path: no lock, no system call)."""
         key_id = self._key_ids.get(key) or self._key_id(key)
         index = next(self._indexes)
-        chunk = index >> _CHUNK_SHIFT
+        # Literals, not the module's names, on this path: 15 is _CHUNK_SHIFT, 5 is _RECORD_SHIFT (asserted above).
+        chunk = index >> 15
         maps = self._maps
         target = maps[chunk] if chunk < len(maps) else self._map(chunk)
         # target is None only for a chunk already unmapped (a thread two chunks behind): TypeError.
-        _PACK_INTO(target, (index & _CHUNK_MASK) << _RECORD_SHIFT, step, timestamp, value, key_id)  # type: ignore[arg-type]
+        self._pack_into(target, (index & 0x7FFF) << 5, step, timestamp, value, key_id)  # type: ignore[arg-type]
         position = self._position = index + 1
         return position
 
