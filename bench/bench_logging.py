@@ -12,12 +12,13 @@ Rows: a no-op loop (the floor), ``MlflowClient.log_metric`` per value, MLflow's
 async logging (``synchronous=False``; we wait on the returned operations, because
 ``mlflow.flush_async_logging()`` flushes the global store, not the client's),
 ``MultiBackendTracker`` with MLFLOW, with MLFLOW+CSV+STDOUT (stdout to /dev/null),
-with all four backends, and a plain ``log_batch`` loop of 1000 (the ceiling through
+with all four backends, MLFLOW and all four again with the metric journal on
+(``--tracking_journal``; its cost is the difference to the row without), and a plain ``log_batch`` loop of 1000 (the ceiling through
 MLflow's API).
 
 Usage::
 
-    PYTHONPATH=python python bench/bench_logging.py [-n 5000] [--tracking-uri URL]
+    PYTHONPATH=python python bench/bench_logging.py [-n 5000] [--tracking-uri URL] [--rows ours_four,...]
 """
 
 import argparse
@@ -107,11 +108,13 @@ def row_log_batch(n, data, client, run_id, **_):
     return measure("plain log_batch loop of 1000 (ceiling)", n, loop)
 
 
-def row_ours(backends, label):
+def row_ours(backends, label, journal=False):
     def row(n, data, uri, run_id, work_dir, **_):
+        journal_path = str(work_dir / f"{run_id}.journal") if journal else None
         args = argparse.Namespace(tracking_backends=backends, mlflow_tracking_uri=uri,
                                   mlflow_run_id=run_id, mlflow_spool_dir=str(work_dir / "spool"),
-                                  csv_dir=str(work_dir / "csv"), tensorboard_log_dir=str(work_dir / "tb"))
+                                  csv_dir=str(work_dir / "csv"), tensorboard_log_dir=str(work_dir / "tb"),
+                                  tracking_journal=journal_path)
         tracker = MultiBackendTracker(args)
         with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull), \
                 contextlib.redirect_stderr(devnull):
@@ -135,6 +138,9 @@ ROWS = [
     ("ours_mlflow", row_ours("MLFLOW", "ours: MLFLOW")),
     ("ours_three", row_ours("MLFLOW,CSV,STDOUT", "ours: MLFLOW+CSV+STDOUT(/dev/null)")),
     ("ours_four", row_ours("MLFLOW,CSV,STDOUT,TENSORBOARD", "ours: all four backends")),
+    ("ours_mlflow_journal", row_ours("MLFLOW", "ours: MLFLOW, journal on", journal=True)),
+    ("ours_four_journal", row_ours("MLFLOW,CSV,STDOUT,TENSORBOARD", "ours: all four backends, journal on",
+                                   journal=True)),
     ("log_batch", row_log_batch),
 ]
 
@@ -143,7 +149,12 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-n", type=int, default=5000, help="metrics per row (default 5000)")
     parser.add_argument("--tracking-uri", help="an existing MLflow server (default: start one)")
+    parser.add_argument("--rows", help=f"comma-separated rows to run (default: all): {','.join(n for n, _ in ROWS)}")
     options = parser.parse_args(argv)
+    chosen = options.rows.split(",") if options.rows else [name for name, _ in ROWS]
+    unknown = sorted(set(chosen) - {name for name, _ in ROWS})
+    if unknown:
+        parser.error(f"unknown rows {', '.join(unknown)}; expected some of {', '.join(n for n, _ in ROWS)}")
     with tempfile.TemporaryDirectory(prefix="bench-logging-") as work:
         work_dir = Path(work)
         with contextlib.ExitStack() as stack:
@@ -152,7 +163,7 @@ def main(argv=None):
             experiment_id = client.create_experiment(f"bench-{int(time.time())}")
             data = values(options.n)
             results = []
-            for name, row in ROWS:
+            for name, row in [(name, row) for name, row in ROWS if name in chosen]:
                 run_id = new_run(client, experiment_id, name)
                 result = row(n=options.n, data=data, client=client, uri=uri, run_id=run_id,
                              work_dir=work_dir)
@@ -161,7 +172,7 @@ def main(argv=None):
                     result["stored"] = stored
                 results.append(result)
                 print(f"  {result['name']}: {result['total_s']:.1f} s", file=sys.stderr)
-    ceiling = next(r["rate"] for r in results if r["name"].startswith("plain log_batch"))
+    ceiling = next((r["rate"] for r in results if r["name"].startswith("plain log_batch")), None)
     print(f"\nN = {options.n} metrics per row, mlflow {mlflow.__version__}, server {uri} "
           f"(SQLite store), Python {sys.version.split()[0]}\n")
     print("| row | µs/metric on training thread (wall) | training-thread CPU µs/metric "
@@ -169,7 +180,7 @@ def main(argv=None):
     print("|---|---:|---:|---:|---:|---:|")
     for r in results:
         # The floor delivers nothing, so a share of the ceiling means nothing for it.
-        share = f"{100 * r['rate'] / ceiling:.0f} %" if "stored" in r else "-"
+        share = f"{100 * r['rate'] / ceiling:.0f} %" if "stored" in r and ceiling else "-"
         print(f"| {r['name']} | {r['wall_us']:.2f} | {r['cpu_us']:.2f} | {r['rate']:,.0f} "
               f"| {share} | {r.get('stored', '-')} |")
 

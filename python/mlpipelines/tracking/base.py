@@ -55,6 +55,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar, cast
 if TYPE_CHECKING:
     from typing_extensions import Self
 
+    from .journal import JournalCursor
+
 _OptionsT = TypeVar("_OptionsT", bound=type)
 
 _LOG = logging.getLogger("mlpipelines.tracking")
@@ -303,6 +305,10 @@ class RunTracker(ABC):
     # True: the constructor receives the namespace of all command-line arguments, even though
     # options_class declares options (so that the parser accepts them).
     receives_namespace: ClassVar[bool] = False
+    # True: metrics are stored later, by a thread of the backend's own; with a tracking journal the
+    # backend then gets a cursor (``attach_journal_cursor``) and advances it itself. False: a metric is
+    # in the store when ``write_metric(s)`` returns, and the fan-out advances the cursor.
+    delivers_in_background: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -473,6 +479,13 @@ class RunTracker(ABC):
 
         Args:
             status: FINISHED, FAILED or KILLED.
+        """
+
+    def attach_journal_cursor(self, cursor: JournalCursor) -> None:
+        """Receive this backend's cursor in the tracking journal (only if ``delivers_in_background``).
+
+        The backend must call ``cursor.advance(n)`` once ``n`` more metrics, in the order it was
+        given them, are durable in its store, spooled, or dropped for good. Default: ignored.
         """
 
     def delivery_report(self) -> DeliveryReport | None:

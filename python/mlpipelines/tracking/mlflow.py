@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from typing import Optional
 
 from .base import DeliveryReport, RunTracker, end_status, option, tracking_options
+from .journal import JournalCursor
 from .mlflow_delivery import DEFAULT_RETRY, MLflowDelivery, RetryPolicy, RunTarget
 from .registry import register_tracker
 from .requirements import require_library
@@ -71,6 +72,7 @@ class MLflowTracker(RunTracker):
     """
 
     options_class = MLflowOptions
+    delivers_in_background = True
 
     def __init__(
         self,
@@ -105,6 +107,9 @@ class MLflowTracker(RunTracker):
     def queued(self) -> int:
         """How many items wait in the queue right now."""
         return self._delivery.queued
+
+    def attach_journal_cursor(self, cursor: JournalCursor) -> None:
+        self._delivery.journal_cursor = cursor
 
     def write_metrics(self, metrics: Mapping[str, float], timestamp: int, step: int) -> None:
         add_metric = self._delivery.add_metric

@@ -48,6 +48,7 @@ from .spool import SpoolWriter
 
 if TYPE_CHECKING:
     from .base import RunTracker
+    from .journal import JournalCursor
     from .mlflow_transport import ClientTransport, RestTransport
 
     Transport = RestTransport | ClientTransport
@@ -256,6 +257,8 @@ class MLflowDelivery:
         self._infinite_keys: set[str] = set()
         self._reported: set[str] = set()
         self.sent = self.retried = self.spooled = self.dropped = 0
+        # The tracking journal's cursor: advanced once metrics are delivered, spooled or dropped.
+        self.journal_cursor: JournalCursor | None = None
 
     @property
     def queued(self) -> int:
@@ -418,6 +421,8 @@ class MLflowDelivery:
                     "-" if value < 0 else "",
                 )
         self._send({"metrics": metrics}, len(metrics))
+        if self.journal_cursor is not None:
+            self.journal_cursor.advance(len(metrics))
 
     def _deliver_entries(self, entries: _Entries) -> None:
         items = list(entries.values.items())

@@ -96,5 +96,12 @@ def build_parser(**parser_kwargs: Any) -> argparse.ArgumentParser:
         help=f"comma-separated tracking backends, any case, empty for none; registered: {', '.join(trackers)} "
         f"(default: {DEFAULT_BACKENDS})",
     )
+    parser.add_argument(
+        "--tracking_journal",
+        default=None,
+        metavar="PATH",
+        help="append every metric to this journal file first, so that python -m mlpipelines.tracking.recover "
+        "can deliver what a killed script had logged (default: no journal)",
+    )
     parser.set_defaults(**defaults)
     return parser

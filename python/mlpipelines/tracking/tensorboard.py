@@ -43,6 +43,7 @@ from typing import Any, Optional
 from . import lifecycle
 from .base import DeliveryReport, RunTracker, end_status, option, tracking_options
 from .errors import TrackingError
+from .journal import JournalCursor
 from .registry import register_tracker
 from .requirements import require_library
 from .rundirs import claim_run_directory, complete_prefix, describe_os_error, existing_run_directory
@@ -158,6 +159,7 @@ class TensorBoardTracker(RunTracker):
     """
 
     options_class = TensorBoardOptions
+    delivers_in_background = True
 
     def __init__(self, options: TensorBoardOptions, *, max_queued: int = 100_000, stall_seconds: float = 30.0) -> None:
         require_library("TENSORBOARD", "tensorboardX")
@@ -180,6 +182,15 @@ class TensorBoardTracker(RunTracker):
         self._offered = self.sent = self.dropped = 0
         self._failure_reported = False
         self._first_failure = ""
+        # The tracking journal's cursor: advanced with every value counted as sent or dropped.
+        self._journal_cursor: JournalCursor | None = None
+
+    def attach_journal_cursor(self, cursor: JournalCursor) -> None:
+        self._journal_cursor = cursor
+
+    def _finished(self, values: int) -> None:
+        if self._journal_cursor is not None:
+            self._journal_cursor.advance(values)
 
     def _start(self) -> None:
         with self._lock:
@@ -212,6 +223,7 @@ class TensorBoardTracker(RunTracker):
         with self._count_lock:
             self._offered += values
             self.dropped += values
+            self._finished(values)
 
     def _append(self, item: object) -> None:
         queue = self._queue
@@ -319,6 +331,7 @@ class TensorBoardTracker(RunTracker):
             self._queue.clear()
             unwritten = self._offered - self.sent - self.dropped
             self.dropped += unwritten
+            self._finished(unwritten)
         self._report_failure(f"{reason}; {unwritten} values not written are dropped, and so are later ones")
         self._room.set()
 
@@ -387,6 +400,7 @@ class TensorBoardTracker(RunTracker):
             with self._count_lock:
                 if not self._given_up:
                     self.dropped += count
+                    self._finished(count)
             self._report_failure(_describe(error))
             return
         values.append(count)
@@ -428,6 +442,7 @@ class TensorBoardTracker(RunTracker):
                 sent = sum(values[:written])
                 self.sent += sent
                 self.dropped += sum(values) - sent
+                self._finished(sum(values))
             self._progress += 1
         records.clear()
         values.clear()

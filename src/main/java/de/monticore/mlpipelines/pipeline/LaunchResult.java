@@ -23,16 +23,27 @@ import java.util.Map;
  * @param setup         time to start the run and log params and artifacts
  * @param training      time the script ran
  * @param finishing     time to end the run, clean up and close the trackers (flushes included)
+ * @param recovered     per backend, what the launcher delivered from the journal after the script died
+ *                      ("12 metrics recovered after the script died"); empty when nothing was recovered
  */
 public record LaunchResult(RunStatus status, Integer exitCode, String failureReason, List<String> backends,
                            Map<String, String> runIds,
                            Map<String, String> locations, List<String> problems,
-                           Duration setup, Duration training, Duration finishing) {
+                           Duration setup, Duration training, Duration finishing, Map<String, String> recovered) {
     public LaunchResult {
+        recovered = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(recovered));
         backends = backends == null ? null : List.copyOf(backends);
         runIds = Map.copyOf(runIds);
         locations = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(locations));
         problems = List.copyOf(problems);
+    }
+
+    /** A result without recovered metrics. */
+    public LaunchResult(RunStatus status, Integer exitCode, String failureReason, List<String> backends,
+                        Map<String, String> runIds, Map<String, String> locations, List<String> problems,
+                        Duration setup, Duration training, Duration finishing) {
+        this(status, exitCode, failureReason, backends, runIds, locations, problems, setup, training, finishing,
+                Map.of());
     }
 
     /** The exit code of {@code mlpipelines run}: 0 FINISHED, 1 FAILED, 130 KILLED. */
@@ -65,6 +76,7 @@ public record LaunchResult(RunStatus status, Integer exitCode, String failureRea
                             .map(id -> id.getKey() + " " + id.getValue()).toList())));
         }
         lines.add("status:     " + status + (failureReason == null ? "" : " (" + failureReason + ")"));
+        recovered.forEach((backend, text) -> lines.add("recovered:  " + backend + ": " + text));
         locations.forEach((label, location) -> lines.add(label + ": " + location));
         problems.forEach(problem -> lines.add("problem:    " + problem));
         return lines;

@@ -68,8 +68,11 @@ public final class TrainingLauncher implements AutoCloseable {
     private static final Pattern PARAM_KEY = Pattern.compile("[a-z][a-z0-9_]*");
     /** Added to the inherited environment: the script's output arrives live. */
     private static final Map<String, String> SCRIPT_ENVIRONMENT = Map.of("PYTHONUNBUFFERED", "1");
+    /** How long the recovery of a dead script's journal may take. */
+    static final Duration RECOVERY_DEADLINE = Duration.ofSeconds(120);
 
     private final String python;
+    private final PrintStream out;
     private final PrintStream err;
     private final TrainingProcess training;
     private final Object lock = new Object();
@@ -87,6 +90,7 @@ public final class TrainingLauncher implements AutoCloseable {
      */
     public TrainingLauncher(String python, PrintStream out, PrintStream err, Duration interruptGrace) {
         this.python = python;
+        this.out = out;
         this.err = err;
         this.training = new TrainingProcess(out, err, interruptGrace);
     }
@@ -168,6 +172,7 @@ public final class TrainingLauncher implements AutoCloseable {
         List<String> backends = null;
         Map<String, String> runIds = Map.of();
         Map<String, String> locations = Map.of();
+        JournalRecovery.Outcome recovery = JournalRecovery.Outcome.NOTHING;
         RunStatus status = RunStatus.FAILED;
         String failureReason;
         Integer exitCode = null;
@@ -183,10 +188,18 @@ public final class TrainingLauncher implements AutoCloseable {
             tracker.logParams(job.hyperparameters());
             tracker.logArtifact(job.experimentFile().toFile(), "experiment");
             tracker.logArtifact(job.script().toFile(), "experiment");
-            List<String> command = command(job, pythonParams);
+            Path journal = journalPath(job);
+            Map<String, String> scriptParams = withJournal(pythonParams, backends, journal);
+            List<String> command = command(job, scriptParams);
             trainingStart = System.nanoTime();
             exitCode = training.run(command, SCRIPT_ENVIRONMENT, stderrTail);
             trainingEnd = System.nanoTime();
+            if (exitCode != null && exitCode != 0 && !training.stopRequested() && journal != null) {
+                // The script died: deliver what it journaled but its backends had not stored, then end the run.
+                recovery = new JournalRecovery(python, out, err, RECOVERY_DEADLINE).recover(journal,
+                        job.script().toAbsolutePath().getParent(), pythonArguments(pythonParams), SCRIPT_ENVIRONMENT);
+                problems.addAll(recovery.problems());
+            }
             String stderr = Secrets.redactEnvironmentSecrets(new String(stderrTail.bytes(), StandardCharsets.UTF_8));
             ExitStatus end = ExitStatus.of(exitCode, training.stopRequested(), stderr);
             status = end.status();
@@ -219,7 +232,27 @@ public final class TrainingLauncher implements AutoCloseable {
         long end = System.nanoTime();
         return new LaunchResult(status, exitCode, failureReason, backends, runIds, locations, problems,
                 Duration.ofNanos(trainingStart - start), Duration.ofNanos(trainingEnd - trainingStart),
-                Duration.ofNanos(end - finishStart));
+                Duration.ofNanos(end - finishStart), recovery.recovered());
+    }
+
+    /**
+     * The journal of this run: {@value JournalRecovery#JOURNAL_FILE} beside the script (a run's script has a
+     * directory of its own); null when the script's directory is unknown.
+     */
+    private static Path journalPath(TrainingJob job) {
+        Path directory = job.script().toAbsolutePath().getParent();
+        return directory == null ? null : directory.resolve(JournalRecovery.JOURNAL_FILE);
+    }
+
+    /** The tracking options plus the journal option, when any backend is enabled and the tracker names them. */
+    private static Map<String, String> withJournal(Map<String, String> pythonParams, List<String> backends,
+                                                   Path journal) {
+        if (journal == null || backends == null || backends.isEmpty()) {
+            return pythonParams;
+        }
+        Map<String, String> params = new TreeMap<>(pythonParams);
+        params.put(JournalRecovery.JOURNAL_OPTION, journal.toString());
+        return params;
     }
 
     /** The tracker's per-store end states (a pending end names its replay command), then the locations. */

@@ -93,7 +93,9 @@ class TrainingLauncherTest {
         Map<?, ?> seen = new ObjectMapper().readValue(argvFile.toFile(), Map.class);
         assertEquals(List.of("--csv_dir=runs/my csv", "--csv_run_name=run_1", "--epochs=3", "--learning_rate=0.1",
                 "--stdout_experiment_name=" + pythonParams.get("stdout_experiment_name"),
-                "--tracking_backends=STDOUT,CSV", "--params_logged_by_launcher"), seen.get("argv"));
+                "--tracking_backends=STDOUT,CSV",
+                "--tracking_journal=" + plain.script().toAbsolutePath().getParent().resolve("metrics.journal"),
+                "--params_logged_by_launcher"), seen.get("argv"));
         assertNull(seen.get("params_logged"), "the script learns it from its argv, not from the environment");
         assertEquals("1", seen.get("unbuffered"));
         assertFalse(Files.exists(temp.resolve("pwned")));
