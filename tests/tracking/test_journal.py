@@ -184,12 +184,17 @@ def test_sigkill_then_recover_gives_every_backend_every_returned_metric_once(mlf
     assert journaled == expected_steps(logged_through)
     with open(tmp_path / "csv" / "run_1" / "metrics.csv", newline="") as file:
         rows = list(csv.DictReader(file))
-    assert {key: sorted(int(r["step"]) for r in rows if r["key"] == key) for key in journaled} == journaled
+    assert_holds_the_journal(
+        "CSV", {key: [int(r["step"]) for r in rows if r["key"] == key] for key in journaled}, journaled
+    )
     accumulator = EventAccumulator(str(tmp_path / "tb" / "run_1"), size_guidance={"scalars": 0})
     accumulator.Reload()
-    assert {key: sorted(event.step for event in accumulator.Scalars(key)) for key in journaled} == journaled
-    for key, steps in journaled.items():
-        assert [step for step, _ in history(mlflow_server.url, run_id, key)] == steps
+    assert_holds_the_journal(
+        "TENSORBOARD", {key: [event.step for event in accumulator.Scalars(key)] for key in journaled}, journaled
+    )
+    assert_holds_the_journal(
+        "MLFLOW", {key: [step for step, _ in history(mlflow_server.url, run_id, key)] for key in journaled}, journaled
+    )
 
     again = subprocess.run(
         [PYTHON, "-m", "mlpipelines.tracking.recover", str(journal), *options],
@@ -199,6 +204,20 @@ def test_sigkill_then_recover_gives_every_backend_every_returned_metric_once(mlf
         timeout=120,
     )
     assert again.stdout.count("recovered 0 metrics") == 3, again.stdout
+
+
+def assert_holds_the_journal(backend, stored, journaled):
+    """Every journaled metric is stored; the only extra is the guarantee's documented exception: a kill
+    between a backend's write and its cursor store repeats the metrics of that one call (one step)."""
+    extra = {}
+    for key, steps in journaled.items():
+        remaining = list(stored[key])
+        for step in steps:
+            assert step in remaining, f"{backend}: {key} at step {step} was lost"
+            remaining.remove(step)
+        extra[key] = remaining
+    repeated_steps = {step for steps in extra.values() for step in steps}
+    assert len(repeated_steps) <= 1, f"{backend}: more than one call repeated: {extra}"
 
 
 def test_recover_names_a_missing_journal_and_exits_2(tmp_path, capsys):
