@@ -2,12 +2,18 @@ package de.monticore.mlpipelines.tracking;
 
 import de.monticore.mlpipelines.tracking.backend.csv.CsvConfig;
 import de.monticore.mlpipelines.tracking.backend.csv.CsvTracker;
+import de.monticore.mlpipelines.tracking.backend.comet.CometConfig;
+import de.monticore.mlpipelines.tracking.backend.comet.CometTracker;
+import de.monticore.mlpipelines.tracking.backend.dvclive.DvcLiveConfig;
+import de.monticore.mlpipelines.tracking.backend.dvclive.DvcLiveTracker;
 import de.monticore.mlpipelines.tracking.backend.mlflow.MLflowConfig;
 import de.monticore.mlpipelines.tracking.backend.mlflow.MLflowTracker;
 import de.monticore.mlpipelines.tracking.backend.stdout.StdOutConfig;
 import de.monticore.mlpipelines.tracking.backend.stdout.StdOutTracker;
 import de.monticore.mlpipelines.tracking.backend.tensorboard.TensorBoardConfig;
 import de.monticore.mlpipelines.tracking.backend.tensorboard.TensorBoardTracker;
+import de.monticore.mlpipelines.tracking.backend.wandb.WandbConfig;
+import de.monticore.mlpipelines.tracking.backend.wandb.WandbTracker;
 import de.monticore.mlpipelines.tracking.config.BackendConfig;
 import de.monticore.mlpipelines.tracking.config.ConfigSection;
 import de.monticore.mlpipelines.tracking.tracker.RunTracker;
@@ -26,7 +32,10 @@ public enum TrackingBackend {
     MLFLOW(MLflowTracker.class, MLflowConfig.KEYS, MLflowConfig::fromSection, MLflowTracker::new),
     CSV(CsvTracker.class, CsvConfig.KEYS, CsvConfig::fromSection, CsvTracker::new),
     TENSORBOARD(TensorBoardTracker.class, TensorBoardConfig.KEYS, TensorBoardConfig::fromSection,
-            TensorBoardTracker::new);
+            TensorBoardTracker::new),
+    WANDB(WandbTracker.class, WandbConfig.KEYS, WandbConfig::fromSection, WandbTracker::new),
+    COMET(CometTracker.class, CometConfig.KEYS, CometConfig::fromSection, CometTracker::new),
+    DVCLIVE(DvcLiveTracker.class, DvcLiveConfig.KEYS, DvcLiveConfig::fromSection, DvcLiveTracker::new);
 
     private final TrackingBackendProvider<?> provider;
 

@@ -1,0 +1,40 @@
+package de.monticore.mlpipelines.tracking.backend.wandb;
+
+import de.monticore.mlpipelines.tracking.backend.handoff.ProjectSetting;
+import de.monticore.mlpipelines.tracking.backend.handoff.ServiceMode;
+import de.monticore.mlpipelines.tracking.config.BackendConfig;
+import de.monticore.mlpipelines.tracking.config.ConfigSection;
+import de.monticore.mlpipelines.tracking.config.PathSetting;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * {@code backends.wandb}: the directory of the runs' local files (one {@code run_<N>} per run, W&B's
+ * offline run inside), the W&B project and the mode ({@code auto}: online exactly when
+ * {@value #CREDENTIAL_VARIABLE} is set in the environment).
+ */
+public record WandbConfig(Path dir, String project, ServiceMode mode) implements BackendConfig {
+    /** The keys of the {@code wandb} section. */
+    public static final Set<String> KEYS = Set.of("dir", "project", "mode");
+    /** The environment variable that holds the W&B API key; its presence makes {@code auto} online. */
+    public static final String CREDENTIAL_VARIABLE = "WANDB_API_KEY";
+
+    public static WandbConfig fromSection(ConfigSection section) {
+        return new WandbConfig(PathSetting.parse(section, "dir", "runs/wandb"),
+                ProjectSetting.parse(section, "project", "mlpipelines"), ServiceMode.parse(section, "mode"));
+    }
+
+    @Override
+    public Map<String, String> settings() {
+        return Map.of("dir", dir.toString(), "project", project, "mode", mode.option());
+    }
+
+    /** {@code wandb_dir} (absolute, normalized), {@code wandb_project} and {@code wandb_mode} as configured. */
+    @Override
+    public Map<String, String> pythonOptions() {
+        return Map.of("wandb_dir", dir.toAbsolutePath().normalize().toString(), "wandb_project", project,
+                "wandb_mode", mode.option());
+    }
+}
