@@ -216,7 +216,7 @@ BAD_CONFIGS = [
     ("empty-file", "", ""),
     ("malformed-yaml", "backends: [stdout\n", ""),
     ("top-level-list", "- stdout\n- csv\n", ""),
-    ("unknown-backend", "backends:\n  wandb: {}\n", "backends.wandb"),
+    ("unknown-backend", "backends:\n  neptune: {}\n", "backends.neptune"),
     ("unknown-key-in-backend", "backends:\n  stdout:\n    experiment: x\n", "backends.stdout.experiment"),
     ("unknown-key-any-case", "backends:\n  Csv:\n    dirr: x\n", "backends.Csv.dirr"),
     ("list-for-string", "backends:\n  csv:\n    dir: [a, b]\n", "backends.csv.dir"),

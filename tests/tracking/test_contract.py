@@ -29,7 +29,7 @@ def options_for(name, tmp_path):
 
 
 def test_the_built_ins_are_found_in_the_registry():
-    assert {"STDOUT", "MLFLOW", "CSV", "TENSORBOARD"} <= set(BUILT_INS)
+    assert {"STDOUT", "MLFLOW", "CSV", "TENSORBOARD", "WANDB", "COMET", "DVCLIVE"} <= set(BUILT_INS)
 
 
 @pytest.mark.parametrize("name", BUILT_INS)

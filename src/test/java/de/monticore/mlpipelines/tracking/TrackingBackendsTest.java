@@ -96,8 +96,8 @@ class TrackingBackendsTest {
     @Test
     void anUnknownNameListsTheKnownOnes() {
         TrackingConfigException error = assertThrows(TrackingConfigException.class,
-                () -> TrackingBackends.discover(getClass().getClassLoader()).require("wandb", "t.yaml", "backends.wandb"));
-        assertEquals("t.yaml: backends.wandb: 'wandb' is not a tracking backend; expected one of "
+                () -> TrackingBackends.discover(getClass().getClassLoader()).require("neptune", "t.yaml", "backends.neptune"));
+        assertEquals("t.yaml: backends.neptune: 'neptune' is not a tracking backend; expected one of "
                 + String.join(", ", builtInNames()), error.getMessage());
     }
 

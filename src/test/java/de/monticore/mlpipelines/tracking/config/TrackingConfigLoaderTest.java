@@ -141,10 +141,10 @@ class TrackingConfigLoaderTest {
 
     @Test
     void rejectsAnUnknownBackendListingTheValidOnes() {
-        TrackingConfigException error = rejected("backends:\n  stdout:\n  wandb:\n    project: x\n");
-        assertEquals("tracking.yaml: backends.wandb: 'wandb' is not a tracking backend; expected one of "
+        TrackingConfigException error = rejected("backends:\n  stdout:\n  neptune:\n    project: x\n");
+        assertEquals("tracking.yaml: backends.neptune: 'neptune' is not a tracking backend; expected one of "
                 + String.join(", ", TrackingBackends.discover().names()), error.getMessage());
-        assertEquals("backends.wandb", error.getKeyPath());
+        assertEquals("backends.neptune", error.getKeyPath());
     }
 
     @Test
