@@ -20,7 +20,7 @@ from mlpipelines.tracking import MultiBackendTracker, build_parser
 from mlpipelines.tracking.handoff import resolve_mode
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tracking"))
-from vendor_files import comet_archive, dvclive_run, wandb_metrics, wandb_offline_runs, wandb_run  # noqa: E402
+from vendor_files import comet_archive, dvclive_run, wandb_metrics, wandb_offline_runs, wandb_run
 
 CREDENTIALS = {"WANDB": "WANDB_API_KEY", "COMET": "COMET_API_KEY", "DVCLIVE": "DVC_STUDIO_TOKEN"}
 JAVA_TIMESTAMP = 1_700_000_000_000
@@ -116,7 +116,8 @@ def test_both_languages_choose_the_same_mode(java, configured, credential):
         environment.put("WANDB_API_KEY", credential)
         python_environment["WANDB_API_KEY"] = credential
     try:
-        java_mode = str(service_mode.valueOf(configured.upper()).resolve("WANDB", "WANDB_API_KEY", environment).option())
+        resolved = service_mode.valueOf(configured.upper()).resolve("WANDB", "WANDB_API_KEY", environment)
+        java_mode = str(resolved.option())
     except tracking_exception as error:
         java_mode = f"error: {error.getMessage()}"
     try:

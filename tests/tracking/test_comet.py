@@ -2,10 +2,10 @@
 
 import pytest
 import yaml
-from vendor_files import SCENARIO_METRICS, SCENARIO_PARAMS, comet_archive, log_the_scenario
 
 from mlpipelines.tracking import TrackingError
 from mlpipelines.tracking.comet import CometOptions, CometTracker
+from vendor_files import SCENARIO_METRICS, SCENARIO_PARAMS, comet_archive, log_the_scenario
 
 pytest.importorskip("comet_ml")
 

@@ -2,10 +2,10 @@
 
 import pytest
 import yaml
-from vendor_files import SCENARIO_METRICS, SCENARIO_PARAMS, dvclive_run, log_the_scenario
 
 from mlpipelines.tracking import TrackingError
 from mlpipelines.tracking.dvclive import DvcLiveOptions, DvcLiveTracker
+from vendor_files import SCENARIO_METRICS, SCENARIO_PARAMS, dvclive_run, log_the_scenario
 
 pytest.importorskip("dvclive")
 

@@ -2,6 +2,9 @@
 
 import pytest
 import yaml
+
+from mlpipelines.tracking import TrackingError
+from mlpipelines.tracking.wandb import WandbOptions, WandbTracker
 from vendor_files import (
     SCENARIO_METRICS,
     SCENARIO_PARAMS,
@@ -12,9 +15,6 @@ from vendor_files import (
     wandb_offline_runs,
     wandb_run,
 )
-
-from mlpipelines.tracking import TrackingError
-from mlpipelines.tracking.wandb import WandbOptions, WandbTracker
 
 pytest.importorskip("wandb")
 

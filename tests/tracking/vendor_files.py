@@ -161,7 +161,7 @@ SCENARIO_METRICS = {
     "acc": [(0, 0.25)],
     "val/loss": [(1, 0.75)],
 }
-SCENARIO_PARAMS = {"lr": "0.1", "name": "it's \"ü\""}
+SCENARIO_PARAMS = {"lr": "0.1", "name": 'it\'s "ü"'}
 SCENARIO_TIMESTAMP = 1_700_000_000_123
 
 
@@ -172,7 +172,7 @@ def log_the_scenario(tracker: Any, directory: Path, status: str = "FINISHED") ->
     tracker.log_metrics({"train_loss": 0.5, "acc": 0.25}, step=0, timestamp=SCENARIO_TIMESTAMP)
     tracker.log_metric("train_loss", 0.25, step=10)
     tracker.log_metric("val/loss", 0.75, step=1)
-    tracker.log_params({"lr": 0.1, "name": "it's \"ü\""})
+    tracker.log_params({"lr": 0.1, "name": 'it\'s "ü"'})
     tracker.set_tags({"team": "vision"})
     tracker.log_artifact(artifact, "docs")
     tracker.close(status)
