@@ -44,6 +44,7 @@ from .journal import JournalCursor
 from .rundirs import (
     claim_run_directory,
     existing_run_directory,
+    merge_yaml_mapping,
     read_yaml_mapping,
     write_yaml_atomically,
 )
@@ -287,9 +288,22 @@ class VendorTracker(RunTracker):
 
     def write_params(self, params: dict[str, str]) -> None:
         self._append(("params", dict(params)))
+        self._keep(PARAMS_FILE, params)
 
     def write_tags(self, tags: dict[str, str]) -> None:
         self._append(("tags", dict(tags)))
+        self._keep(TAGS_FILE, tags)
+
+    def _keep(self, file: str, entries: dict[str, str]) -> None:
+        """Merge ``entries`` into the run directory's hand-off ``file`` too, so that a recovery after a kill,
+        which opens the vendor's run anew and logs the hand-off first, logs them again (the journal holds
+        only metrics)."""
+        if self.owns_run or self.run_directory is None:
+            return
+        try:
+            merge_yaml_mapping(os.path.join(self.run_directory, file), entries)
+        except TrackingError as error:
+            self._report(file, str(error))
 
     def write_artifact(self, path: str, artifact_path: str | None) -> None:
         self._append(("artifact", path, artifact_path))
