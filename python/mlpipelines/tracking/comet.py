@@ -67,9 +67,11 @@ _QUIET: dict[str, Any] = {
 class CometTracker(VendorTracker):
     """Logs into a Comet experiment from a thread of its own (see the module doc).
 
+    Without comet_ml installed, the first use reports the pip requirement once and every value is
+    counted as dropped; the other backends run.
+
     Raises:
-        TrackingError: comet_ml is not installed (the message holds the pip requirement);
-            on first use, mode online without ``COMET_API_KEY``, or a run directory that
+        TrackingError: on first use, mode online without ``COMET_API_KEY``, or a run directory that
             does not exist.
     """
 

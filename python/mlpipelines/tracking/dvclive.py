@@ -44,10 +44,12 @@ class DvcLiveOptions:
 class DvcLiveTracker(VendorTracker):
     """Logs with DVCLive from a thread of its own (see the module doc).
 
+    Without dvclive installed, the first use reports the pip requirement once and every value is
+    counted as dropped; the other backends run.
+
     Raises:
-        TrackingError: dvclive is not installed (the message holds the pip requirement); on
-            first use, mode online without ``DVC_STUDIO_TOKEN``, or a run directory that does
-            not exist.
+        TrackingError: on first use, mode online without ``DVC_STUDIO_TOKEN``, or a run directory that
+            does not exist.
     """
 
     options_class = DvcLiveOptions

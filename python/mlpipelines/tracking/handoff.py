@@ -161,7 +161,12 @@ class VendorTracker(RunTracker):
     ) -> None:
         from .requirements import require_library
 
-        require_library(self.backend, self.vendor_module)
+        # A missing library fails this backend alone, loudly and once, at first use; the others run.
+        self._missing_library: TrackingError | None = None
+        try:
+            require_library(self.backend, self.vendor_module)
+        except TrackingError as error:
+            self._missing_library = error
         self.options = options
         self.stall_seconds = stall_seconds
         self.max_queued = max_queued
@@ -260,6 +265,10 @@ class VendorTracker(RunTracker):
 
     def _accepting(self) -> bool:
         if self._given_up and not self._closed:
+            return False
+        if self._missing_library is not None and not self._closed:
+            self._given_up = True
+            self._report("setup", f"{self._missing_library}; nothing is logged to {self.backend}")
             return False
         self._start()  # raises once closed
         return True

@@ -59,10 +59,12 @@ def new_run_id() -> str:
 class WandbTracker(VendorTracker):
     """Logs into a W&B run from a thread of its own (see the module doc).
 
+    Without wandb installed, the first use reports the pip requirement once and every value is
+    counted as dropped; the other backends run.
+
     Raises:
-        TrackingError: wandb is not installed (the message holds the pip requirement); on
-            first use, mode online without ``WANDB_API_KEY``, or a run directory that does
-            not exist.
+        TrackingError: on first use, mode online without ``WANDB_API_KEY``, or a run directory that
+            does not exist.
     """
 
     options_class = WandbOptions
