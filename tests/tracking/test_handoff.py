@@ -11,7 +11,7 @@ from mlpipelines.tracking.handoff import resolve_mode
 from tracking_helpers import PYTHON, subprocess_env
 
 LIBRARIES = {
-    "WANDB": ("wandb", "wandb>=0.19"),
+    "WANDB": ("wandb", "wandb>=0.20"),
     "COMET": ("comet_ml", "comet_ml>=3.40"),
     "DVCLIVE": ("dvclive", "dvclive>=3.40"),
 }
