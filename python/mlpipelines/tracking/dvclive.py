@@ -12,7 +12,9 @@ How values are kept: params in DVCLive's params; tags in its params under ``tags
 (DVCLive keeps artifacts only inside a DVC repository). DVCLive writes a value's
 row when it is logged, so values count as delivered for the tracking journal at once,
 and a killed script's recovery appends only the rest. Offline (without the token)
-DVC Studio is not contacted (``DVC_STUDIO_OFFLINE``).
+DVC Studio is not contacted (``DVC_STUDIO_OFFLINE``). Inside a Git repository DVCLive
+initializes DVC there (its own behaviour, for ``dvc plots``); no ``dvc.yaml`` is written
+and no DVC experiment saved.
 """
 
 import os

@@ -59,6 +59,7 @@ METRICS_FILE = "java-metrics.csv"
 ARTIFACTS_DIRECTORY = "artifacts"
 LOCATION_FILE = "location.yaml"
 _WAKE_EVERY = 1000
+_MERGE_LIMIT = 1000
 
 
 def resolve_mode(backend: str, configured: str, credential_variable: str, environ: Mapping[str, str]) -> str:
@@ -426,6 +427,16 @@ class VendorTracker(RunTracker):
                 self._call("artifact", 0, self._vendor_artifact, item[1], item[2])
             else:
                 metrics, timestamp, step = item
+                # Calls of one step and time (one value per log_metric call) become one vendor call: W&B
+                # and Comet then keep one row per step, and each of their calls costs about a millisecond.
+                while queue and len(metrics) < _MERGE_LIMIT:
+                    following = queue[0]
+                    if type(following) is not tuple or type(following[0]) is not dict:
+                        break
+                    if following[1:] != (timestamp, step) or not following[0].keys().isdisjoint(metrics):
+                        break
+                    queue.popleft()
+                    metrics.update(following[0])
                 self._call("metrics", len(metrics), self._vendor_metrics, metrics, timestamp, step)
             self._progress += 1
         return self._given_up
