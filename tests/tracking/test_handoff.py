@@ -3,11 +3,15 @@
 import csv
 import subprocess
 import textwrap
+import threading
+import time
+from types import SimpleNamespace
 
 import pytest
+import yaml
 
-from mlpipelines.tracking import TrackingError
-from mlpipelines.tracking.handoff import resolve_mode
+from mlpipelines.tracking import TrackingError, registered_trackers
+from mlpipelines.tracking.handoff import VendorTracker, resolve_mode
 from tracking_helpers import PYTHON, subprocess_env
 
 LIBRARIES = {
@@ -66,3 +70,66 @@ def test_a_mode_that_cannot_be_used_is_an_error_naming_the_variable_or_the_choic
         resolve_mode("X", "online", "KEY", {})
     with pytest.raises(TrackingError, match="X: mode 'sometimes' is not a mode; expected one of auto, offline, online"):
         resolve_mode("X", "sometimes", "KEY", {})
+
+
+class HangingVendor(VendorTracker):
+    """A vendor whose log call never returns, as a W&B or Comet SDK waiting on a dead service would."""
+
+    backend = "HANG"
+    vendor_module = "json"
+    credential_variable = "HANG_KEY"
+
+    def __init__(self, options, release, **kwargs):
+        super().__init__(options, **kwargs)
+        self.release = release
+        self.closed_with = None
+
+    def _vendor_open(self, run_directory, run_name, mode):
+        return {"run": run_name, "files": run_directory}
+
+    def _vendor_metrics(self, metrics, timestamp, step):
+        if step == 1:
+            self.release.wait(60)
+
+    def _vendor_params(self, params):
+        pass
+
+    def _vendor_tags(self, tags):
+        pass
+
+    def _vendor_artifact(self, path, artifact_path):
+        pass
+
+    def _vendor_close(self, status):
+        self.closed_with = status
+
+
+def test_close_gives_up_a_vendor_that_hangs_within_its_deadline_and_counts_what_it_lost(tmp_path, tracking_log):
+    release = threading.Event()
+    options = SimpleNamespace(hang_dir=str(tmp_path), hang_run_name=None, hang_mode="offline")
+    tracker = HangingVendor(options, release, stall_seconds=1.0)
+    tracker.log_metric("loss", 0.5, step=0)
+    tracker.log_metric("loss", 0.25, step=1)  # hangs in the vendor
+    tracker.log_metrics({"loss": 0.125, "acc": 0.5}, step=2)
+    started = time.monotonic()
+    tracker.close()
+    assert time.monotonic() - started < 10
+    release.set()
+    report = tracker.delivery_report()
+    assert (report.sent, report.dropped) == (1, 3), report
+    assert "logged nothing for 1 s while closing; 3 values not logged are dropped" in report.note
+    assert tracking_log.text.count("HANG: logging failed") == 1
+    assert tracker.closed_with is None
+    assert yaml.safe_load((tmp_path / "run_1" / "run.yaml").read_text())["status"] == "FINISHED"
+
+
+@pytest.mark.parametrize("name", sorted(LIBRARIES))
+def test_a_closed_backend_refuses_new_values(name, in_tmp_dir, monkeypatch):
+    pytest.importorskip(LIBRARIES[name][0])
+    monkeypatch.delenv({"WANDB": "WANDB_API_KEY", "COMET": "COMET_API_KEY", "DVCLIVE": "DVC_STUDIO_TOKEN"}[name], False)
+    tracker_class = registered_trackers()[name]
+    tracker = tracker_class(tracker_class.options_class(**{f"{name.lower()}_dir": str(in_tmp_dir)}))
+    tracker.close()  # never used: nothing opened, nothing written
+    assert not any(in_tmp_dir.iterdir())
+    with pytest.raises(TrackingError, match="closed"):
+        tracker.log_metric("loss", 0.1)
