@@ -43,6 +43,7 @@ SLOW_TESTS = frozenset(
         "e2e/test_pipeline.py::test_an_interrupted_launcher_stops_the_training_and_kills_the_run",  # 16
         "tracking/test_vendor_recovery.py::test_sigkill_then_recover_fills_each_vendor_run_with_every_returned_metric",
         "tracking/test_wandb.py::test_an_offline_run_holds_what_was_logged_and_says_how_to_sync_it",  # 4.4
+        "tracking/test_handoff.py::test_a_script_that_exits_without_close_gets_every_value_logged_at_exit",  # 7-10
     }
 )
 

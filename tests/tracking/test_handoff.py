@@ -133,3 +133,58 @@ def test_a_closed_backend_refuses_new_values(name, in_tmp_dir, monkeypatch):
     assert not any(in_tmp_dir.iterdir())
     with pytest.raises(TrackingError, match="closed"):
         tracker.log_metric("loss", 0.1)
+
+
+EXIT_WITHOUT_CLOSE = textwrap.dedent("""
+    import sys
+    from mlpipelines.tracking import MultiBackendTracker, build_parser
+
+    tracker = MultiBackendTracker(build_parser().parse_args(sys.argv[2:]))
+    for step in range(30):
+        tracker.log_metrics({"loss": float(step)}, step=step)
+    if sys.argv[1] == "after-flush":
+        tracker.flush()  # the vendors' runs are open, their own exit hooks registered
+        for step in range(30, 40):
+            tracker.log_metrics({"loss": float(step)}, step=step)
+    """)
+
+
+KEY = "c" * 32
+
+
+@pytest.mark.parametrize("moment", ["at-once", "after-flush"])
+def test_a_script_that_exits_without_close_gets_every_value_logged_at_exit(moment, tmp_path):
+    pytest.importorskip("wandb")
+    pytest.importorskip("comet_ml")
+    pytest.importorskip("dvclive")
+    from vendor_files import comet_archive, dvclive_run, wandb_metrics, wandb_offline_runs, wandb_run
+
+    environment = subprocess_env()
+    for variable in ("WANDB_API_KEY", "WANDB_MODE", "COMET_API_KEY", "DVC_STUDIO_TOKEN"):
+        environment.pop(variable, None)
+    result = subprocess.run(
+        [
+            PYTHON,
+            "-c",
+            EXIT_WITHOUT_CLOSE,
+            moment,
+            "--tracking_backends=WANDB,COMET,DVCLIVE",
+            "--comet_run_id=" + "c" * 32,
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=environment,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    steps = list(range(30 if moment == "at-once" else 40))
+    for name in ("WANDB", "COMET", "DVCLIVE"):
+        assert f"mlpipelines.tracking: {name}: sent {len(steps)}, retried 0, spooled 0, dropped 0" in result.stderr
+    (offline,) = wandb_offline_runs(tmp_path / "runs" / "wandb" / "run_1")
+    assert [step for step, _ in wandb_metrics(wandb_run(offline))["loss"]] == steps
+    held = comet_archive(tmp_path / "runs" / "comet" / "run_1" / ("c" * 32 + ".zip"))
+    assert [step for step, _ in held["metrics"]["loss"]] == steps
+    assert [
+        step for step, _ in dvclive_run(tmp_path / "runs" / "dvclive" / "run_1" / "dvclive")["metrics"]["loss"]
+    ] == steps

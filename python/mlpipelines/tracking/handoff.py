@@ -15,9 +15,9 @@ credentials are never options. Offline, the backend says so in one line on stder
 
 ``VendorTracker`` runs the vendor's SDK in a thread of its own: the training thread
 only appends to an in-memory queue; the thread imports the vendor's module (seconds
-for W&B and Comet), opens the run, logs Java's hand-off, then the queue. Close the
-tracker before the interpreter shuts down (the ``with`` block of a generated script
-does): W&B and Comet start threads of their own, which Python refuses at shutdown.
+for W&B and Comet), opens the run, logs Java's hand-off, then the queue. A script that
+ends without closing is closed at exit, before the vendor's own exit hooks run (W&B's
+end its service process).
 ``flush()`` and ``close()`` wait for it while it makes progress, and at most
 ``stall_seconds`` without progress: then it is given up, reported once, and what it
 had not logged is counted as dropped. A vendor call that raises is reported once and
@@ -26,6 +26,7 @@ its values are counted as dropped; the backend goes on.
 
 from __future__ import annotations
 
+import atexit
 import collections
 import csv
 import logging
@@ -243,6 +244,10 @@ class VendorTracker(RunTracker):
                 return
             mode = resolve_mode(self.backend, self._configured_mode, self.credential_variable, self._environ)
             self._prepare_import(mode)
+            # The vendors import concurrent.futures, whose import registers an exit hook that Python refuses
+            # once the main thread has ended: done here, a script that ends right after its first log call
+            # still gets its values logged at exit.
+            import concurrent.futures.thread  # noqa: F401
             parent = os.path.abspath(self._parent)
             option = self.backend.lower() + "_run_name"
             if self._run_name is None:
@@ -365,6 +370,9 @@ class VendorTracker(RunTracker):
                 self._note(f"run.yaml not ended as {status}: {error}")
         lifecycle.unregister_open(self)
 
+    def _close_at_exit(self) -> None:
+        self.close("FAILED" if getattr(sys, "last_value", None) is not None else "FINISHED")
+
     def delivery_report(self) -> DeliveryReport:
         with self._count_lock:
             sent, dropped = self.sent, self.dropped
@@ -382,6 +390,9 @@ class VendorTracker(RunTracker):
             run_name = os.path.basename(self.run_directory)
             __import__(self.vendor_module)  # seconds for W&B and Comet: never on the training thread
             self.location = self._vendor_open(self.run_directory, run_name, self.mode)
+            # Exit hooks run last registered first: this one ends the run (logging what is queued) before the
+            # hooks the vendor registered while opening it (W&B's tears its service process down).
+            atexit.register(self._close_at_exit)
             self._write_location()
             self._log_handoff()
             while True:
