@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from contract_checks import java_map, launcher_argv
+from contract_checks import default_config, java_map, launcher_argv
 from mlpipelines import bridge
 from mlpipelines.tracking import MultiBackendTracker, build_parser
 from mlpipelines.tracking.handoff import resolve_mode
@@ -125,3 +125,25 @@ def test_both_languages_choose_the_same_mode(java, configured, credential):
     except Exception as error:
         python_mode = f"error: {error}"
     assert java_mode == python_mode
+
+
+def test_both_halves_of_each_handoff_backend_name_the_same_files_and_credential(java):
+    handoff = bridge.java_class("de.monticore.mlpipelines.tracking.backend.handoff.HandoffTracker")
+    from mlpipelines.tracking import handoff as python_handoff
+    from mlpipelines.tracking import registered_trackers
+
+    for constant in ("RUN_FILE", "PARAMS_FILE", "TAGS_FILE", "METRICS_FILE", "LOCATION_FILE"):
+        assert str(getattr(handoff, constant)) == getattr(python_handoff, constant), constant
+    assert str(handoff.ARTIFACTS_DIRECTORY) == python_handoff.ARTIFACTS_DIRECTORY
+
+    checked = []
+    for provider in java.TrackingBackends.discover().all():
+        if not handoff.class_.isAssignableFrom(provider.trackerClass()):
+            continue
+        name = str(provider.name())
+        tracker = provider.createTracker(default_config(java, provider))
+        python_class = registered_trackers()[name]
+        assert issubclass(python_class, python_handoff.VendorTracker), name
+        assert str(tracker.credentialVariable()) == python_class.credential_variable, name
+        checked.append(name)
+    assert set(checked) >= {"WANDB", "COMET", "DVCLIVE"}

@@ -40,6 +40,11 @@ public class CometTracker extends HandoffTracker {
     }
 
     @Override
+    public String credentialVariable() {
+        return CometConfig.CREDENTIAL_VARIABLE;
+    }
+
+    @Override
     protected Map<String, String> configOptions() {
         return config.pythonOptions();
     }
@@ -47,7 +52,7 @@ public class CometTracker extends HandoffTracker {
     /** {@code comet_run_id}: an experiment key of 32 hex digits, as Comet makes them; {@code comet_mode}: resolved. */
     @Override
     protected Map<String, String> newRunIdentity() {
-        ServiceMode mode = config.mode().resolve("COMET", CometConfig.CREDENTIAL_VARIABLE, environment);
+        ServiceMode mode = config.mode().resolve("COMET", credentialVariable(), environment);
         Map<String, String> identity = new LinkedHashMap<>();
         identity.put("comet_run_id", UUID.randomUUID().toString().replace("-", ""));
         identity.put("comet_mode", mode.option());

@@ -37,6 +37,11 @@ public class DvcLiveTracker extends HandoffTracker {
     }
 
     @Override
+    public String credentialVariable() {
+        return DvcLiveConfig.CREDENTIAL_VARIABLE;
+    }
+
+    @Override
     protected Map<String, String> configOptions() {
         return config.pythonOptions();
     }
@@ -44,7 +49,7 @@ public class DvcLiveTracker extends HandoffTracker {
     /** {@code dvclive_mode}, resolved; the run directory's name is the run's identity. */
     @Override
     protected Map<String, String> newRunIdentity() {
-        ServiceMode mode = config.mode().resolve("DVCLIVE", DvcLiveConfig.CREDENTIAL_VARIABLE, environment);
+        ServiceMode mode = config.mode().resolve("DVCLIVE", credentialVariable(), environment);
         return Map.of("dvclive_mode", mode.option());
     }
 

@@ -71,6 +71,12 @@ public abstract class HandoffTracker implements RunTracker {
         this.parent = Objects.requireNonNull(parent, "parent");
     }
 
+    /**
+     * The environment variable holding the service's credential; its presence makes mode {@code auto} online.
+     * The Python half names the same variable ({@code VendorTracker.credential_variable}).
+     */
+    public abstract String credentialVariable();
+
     /** The config's options for the Python half ({@code BackendConfig.pythonOptions()}). */
     protected abstract Map<String, String> configOptions();
 

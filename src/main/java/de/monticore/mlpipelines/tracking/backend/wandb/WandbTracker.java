@@ -44,6 +44,11 @@ public class WandbTracker extends HandoffTracker {
     }
 
     @Override
+    public String credentialVariable() {
+        return WandbConfig.CREDENTIAL_VARIABLE;
+    }
+
+    @Override
     protected Map<String, String> configOptions() {
         return config.pythonOptions();
     }
@@ -51,7 +56,7 @@ public class WandbTracker extends HandoffTracker {
     /** {@code wandb_run_id}: eight characters of {@code [a-z0-9]}, as W&B makes them; {@code wandb_mode}: resolved. */
     @Override
     protected Map<String, String> newRunIdentity() {
-        ServiceMode mode = config.mode().resolve("WANDB", WandbConfig.CREDENTIAL_VARIABLE, environment);
+        ServiceMode mode = config.mode().resolve("WANDB", credentialVariable(), environment);
         StringBuilder id = new StringBuilder(ID_LENGTH);
         for (int i = 0; i < ID_LENGTH; i++) {
             id.append(ID_ALPHABET.charAt(RANDOM.nextInt(ID_ALPHABET.length())));
