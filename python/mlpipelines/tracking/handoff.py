@@ -248,6 +248,7 @@ class VendorTracker(RunTracker):
             # once the main thread has ended: done here, a script that ends right after its first log call
             # still gets its values logged at exit.
             import concurrent.futures.thread  # noqa: F401
+
             parent = os.path.abspath(self._parent)
             option = self.backend.lower() + "_run_name"
             if self._run_name is None:
