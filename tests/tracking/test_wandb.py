@@ -51,6 +51,17 @@ def test_an_offline_run_holds_what_was_logged_and_says_how_to_sync_it(in_tmp_dir
     assert child_processes() <= before, "W&B's service process outlived close()"
 
 
+def test_a_directory_artifact_is_saved_file_by_file_at_every_depth(in_tmp_dir):
+    (in_tmp_dir / "model" / "weights").mkdir(parents=True)
+    (in_tmp_dir / "model" / "config.json").write_text("{}")
+    (in_tmp_dir / "model" / "weights" / "layer1.npz").write_text("w")
+    tracker = WandbTracker(WandbOptions(wandb_dir=str(in_tmp_dir / "wb")))
+    tracker.log_artifact(in_tmp_dir / "model", "checkpoints")
+    tracker.close()
+    (offline,) = wandb_offline_runs(in_tmp_dir / "wb" / "run_1")
+    assert {"checkpoints/model/config.json", "checkpoints/model/weights/layer1.npz"} <= set(wandb_run(offline)["files"])
+
+
 def test_a_failed_run_ends_with_a_failing_exit_code(in_tmp_dir):
     tracker = WandbTracker(WandbOptions(wandb_dir=str(in_tmp_dir)))
     log_the_scenario(tracker, in_tmp_dir, status="FAILED")

@@ -124,11 +124,12 @@ class WandbTracker(VendorTracker):
         target = os.path.join(target_directory, os.path.basename(os.path.normpath(path)))
         if os.path.isdir(path):
             shutil.copytree(path, target, dirs_exist_ok=True)
-            pattern = os.path.join(target, "**", "*")
+            files = [os.path.join(directory, name) for directory, _, names in os.walk(target) for name in names]
         else:
             shutil.copy2(path, target)
-            pattern = target
-        self._run.save(pattern, base_path=self._run.dir, policy="now")
+            files = [target]
+        for file in sorted(files):
+            self._run.save(file, base_path=self._run.dir, policy="now")
 
     def _vendor_close(self, status: str) -> None:
         import wandb
