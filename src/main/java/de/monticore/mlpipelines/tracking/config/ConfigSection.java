@@ -99,8 +99,9 @@ public final class ConfigSection {
 
     /**
      * A number written as a YAML number, as its text ({@code 3}, {@code 0.1}, {@code 1e-3}), or the default
-     * when absent. A quoted number ({@code epochs: "3"}), a boolean or a string is refused, naming
-     * {@code expected}; the caller parses and range-checks the text.
+     * when absent; a value that is only {@code ${ENV_VAR}} references gives the variables' text. A quoted
+     * number ({@code epochs: "3"}), a boolean or another string is refused, naming {@code expected}; the
+     * caller parses and range-checks the text.
      */
     public String numberText(String key, String defaultValue, String expected) {
         return has(key) ? numberValue(values.get(key), pathOf(key), expected) : defaultValue;
@@ -246,6 +247,9 @@ public final class ConfigSection {
     private String numberValue(Object value, String keyPath, String expected) {
         if (value instanceof Number) {
             return value.toString();
+        }
+        if (value instanceof String && isOnlyEnvironmentReferences((String) value)) {
+            return resolveEnvironment((String) value, keyPath);  // epochs: ${EPOCHS}; the caller parses the text
         }
         if (value instanceof String) {
             throw new TrackingConfigException(file, keyPath, "'" + value + "' is a string; expected " + expected
