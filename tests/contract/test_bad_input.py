@@ -19,68 +19,13 @@ from pathlib import Path
 
 import pytest
 
+from bad_inputs import BAD_REFERENCE, TRACKING_CASES, quote_it
+
 ROOT = Path(__file__).resolve().parents[2]
 JAVA_LAUNCHER = ROOT / "build" / "install" / "mlpipelines" / "bin" / "mlpipelines"
 CONSOLE_SCRIPT = Path(sys.executable).parent / "mlpipelines"
 FRONT_DOORS = {"java-launcher": JAVA_LAUNCHER, "console-script": CONSOLE_SCRIPT}
 UNSET = "MLPIPELINES_BAD_INPUT_TEST_UNSET"
-
-URI_FORMS = "expected http(s)://HOST[:PORT][/PATH], sqlite:///FILE, file:///DIR or a directory path"
-CREDENTIALS = (
-    "holds credentials (USER:PASSWORD@); remove them and set MLFLOW_TRACKING_USERNAME and "
-    "MLFLOW_TRACKING_PASSWORD, or MLFLOW_TRACKING_TOKEN, in the environment"
-)
-BAD_REFERENCE = "is not a valid environment variable reference; expected ${NAME}, NAME being a letter or _ followed by letters, digits or _"
-
-
-def quote_it(value: str, kind: str = "a number") -> str:
-    return f"expected a string, got {kind} ({value}); quote it ('{value}') if the text is meant"
-
-
-# (id, tracking.yaml text, key path, what is wrong); the message is "FILE: KEY_PATH: PROBLEM".
-TRACKING_CASES = [
-    # backends.mlflow.tracking_uri
-    ("uri-user-password", "backends:\n  mlflow:\n    tracking_uri: http://ana:hunter2@mlflow.example.org\n", "backends.mlflow.tracking_uri", CREDENTIALS),
-    ("uri-user-password-port", "backends:\n  mlflow:\n    tracking_uri: https://ana:hunter2@h.example:5000/x\n", "backends.mlflow.tracking_uri", CREDENTIALS),
-    ("uri-user-only", "backends:\n  mlflow:\n    tracking_uri: http://ana@mlflow.example.org\n", "backends.mlflow.tracking_uri", CREDENTIALS),
-    ("uri-credentials-other-scheme", "backends:\n  mlflow:\n    tracking_uri: postgresql://ana:hunter2@db/mlflow\n", "backends.mlflow.tracking_uri", CREDENTIALS),
-    ("uri-ftp", "backends:\n  mlflow:\n    tracking_uri: ftp://example.org/mlruns\n", "backends.mlflow.tracking_uri", f"the scheme 'ftp' is not supported; {URI_FORMS}"),
-    ("uri-postgresql", "backends:\n  mlflow:\n    tracking_uri: postgresql://db/mlflow\n", "backends.mlflow.tracking_uri", f"the scheme 'postgresql' is not supported; {URI_FORMS}"),
-    ("uri-sqlite-two-slashes", "backends:\n  mlflow:\n    tracking_uri: sqlite://mlflow.db\n", "backends.mlflow.tracking_uri", f"is not a valid sqlite store URI; {URI_FORMS}"),
-    ("uri-file-with-host", "backends:\n  mlflow:\n    tracking_uri: file://host/mlruns\n", "backends.mlflow.tracking_uri", f"is not a valid file store URI; {URI_FORMS}"),
-    ("uri-port-too-large", "backends:\n  mlflow:\n    tracking_uri: http://localhost:70000\n", "backends.mlflow.tracking_uri", "port '70000' is out of range; expected a port from 1 to 65535"),
-    ("uri-port-zero", "backends:\n  mlflow:\n    tracking_uri: http://localhost:0\n", "backends.mlflow.tracking_uri", "port '0' is out of range; expected a port from 1 to 65535"),
-    ("uri-port-huge", "backends:\n  mlflow:\n    tracking_uri: http://localhost:99999999999\n", "backends.mlflow.tracking_uri", "port '99999999999' is out of range; expected a port from 1 to 65535"),
-    ("uri-port-not-a-number", "backends:\n  mlflow:\n    tracking_uri: http://localhost:http\n", "backends.mlflow.tracking_uri", "port 'http' is not a number; expected a port from 1 to 65535"),
-    ("uri-no-host", "backends:\n  mlflow:\n    tracking_uri: 'http://:5000'\n", "backends.mlflow.tracking_uri", f"names no host; {URI_FORMS}"),
-    ("uri-no-authority", "backends:\n  mlflow:\n    tracking_uri: 'http://'\n", "backends.mlflow.tracking_uri", f"is not a valid URL (Expected authority at index 7); {URI_FORMS}"),
-    ("uri-space-in-host", "backends:\n  mlflow:\n    tracking_uri: 'http://my host:5000'\n", "backends.mlflow.tracking_uri", f"is not a valid URL (Illegal character in authority at index 7); {URI_FORMS}"),
-    ("uri-number", "backends:\n  mlflow:\n    tracking_uri: 123\n", "backends.mlflow.tracking_uri", quote_it("123")),
-    ("uri-boolean", "backends:\n  mlflow:\n    tracking_uri: true\n", "backends.mlflow.tracking_uri", quote_it("true", "a boolean")),
-    ("uri-list", "backends:\n  mlflow:\n    tracking_uri: [http://a]\n", "backends.mlflow.tracking_uri", "expected a string, got a list"),
-    ("uri-empty", "backends:\n  mlflow:\n    tracking_uri: ''\n", "backends.mlflow.tracking_uri", f"is empty; {URI_FORMS}"),
-    ("uri-unclosed-reference", "backends:\n  mlflow:\n    tracking_uri: http://${HOST\n", "backends.mlflow.tracking_uri", f"'${{HOST' {BAD_REFERENCE}"),
-    # no lenient coercion: a number or a boolean where a name or a path belongs
-    ("mlflow-experiment-name-number", "backends:\n  mlflow:\n    experiment_name: 5\n", "backends.mlflow.experiment_name", quote_it("5")),
-    ("mlflow-experiment-name-empty", "backends:\n  mlflow:\n    experiment_name: ''\n", "backends.mlflow.experiment_name", "is empty; expected an experiment name"),
-    ("stdout-experiment-name-boolean", "backends:\n  stdout:\n    experiment_name: yes\n", "backends.stdout.experiment_name", quote_it("true", "a boolean")),
-    ("tensorboard-log-dir-number", "backends:\n  tensorboard:\n    log_dir: 7\n", "backends.tensorboard.log_dir", quote_it("7")),
-    ("csv-dir-float", "backends:\n  csv:\n    dir: 3.5\n", "backends.csv.dir", quote_it("3.5")),
-    ("spool-dir-number", "backends:\n  mlflow:\n    spool_dir: 0\n", "backends.mlflow.spool_dir", quote_it("0")),
-    ("blacklist-item-number", "backends:\n  stdout:\nparam_blacklist: [5]\n", "param_blacklist[0]", quote_it("5")),
-    ("clean-up-item-number", "backends:\n  mlflow:\n    clean_up: [1]\n", "backends.mlflow.clean_up[0]", quote_it("1")),
-    ("tag-value-mapping", "backends:\n  stdout:\ntags: {team: {a: 1}}\n", "tags.team", "expected a string, got a mapping"),
-    ("backends-a-list", "backends: [stdout]\n", "backends", "expected a mapping, got a list"),
-    # tags and references
-    ("tag-key-empty", "backends:\n  stdout:\ntags: {'': vision}\n", "tags", "has an empty key; expected a name for every entry"),
-    ("tag-key-blank", "backends:\n  stdout:\ntags: {'  ': vision}\n", "tags", "has an empty key; expected a name for every entry"),
-    ("empty-reference", "backends:\n  stdout:\ntags: {team: '${}'}\n", "tags.team", f"'${{}}' {BAD_REFERENCE}"),
-    ("reference-starting-with-a-digit", "backends:\n  csv:\n    dir: runs/${1DIR}\n", "backends.csv.dir", f"'${{1DIR}}' {BAD_REFERENCE}"),
-    # the closest valid name is suggested
-    ("backend-misspelt", "backends:\n  mlfow: {}\n", "backends.mlfow", "'mlfow' is not a tracking backend; expected one of STDOUT, MLFLOW, CSV, TENSORBOARD; did you mean 'MLFLOW'?"),
-    ("key-misspelt", "backends:\n  tensorboard:\n    log_dri: runs\n", "backends.tensorboard.log_dri", "unknown key; expected one of log_dir; did you mean 'log_dir'?"),
-    ("top-level-key-misspelt", "backends:\n  stdout:\ntag: {team: vision}\n", "tag", "unknown key; expected one of backends, param_blacklist, tags; did you mean 'tags'?"),
-]
 
 GOOD_EXPERIMENT = (ROOT / "examples" / "digits.yaml").read_text(encoding="utf-8")
 
@@ -97,37 +42,152 @@ def unquoted(value: str, expected: str) -> str:
 # (id, experiment.yaml text, key path, what is wrong)
 EXPERIMENT_CASES = [
     ("epochs-quoted", experiment_with("epochs: 3", 'epochs: "3"'), "training.epochs", unquoted("3", "a number")),
-    ("batch-size-quoted", experiment_with("batch_size: 32", "batch_size: '32'"), "training.batch_size", unquoted("32", "a number")),
-    ("learning-rate-quoted", experiment_with("learning_rate: 0.1", 'learning_rate: "0.1"'), "training.learning_rate", unquoted("0.1", "a number")),
+    (
+        "batch-size-quoted",
+        experiment_with("batch_size: 32", "batch_size: '32'"),
+        "training.batch_size",
+        unquoted("32", "a number"),
+    ),
+    (
+        "learning-rate-quoted",
+        experiment_with("learning_rate: 0.1", 'learning_rate: "0.1"'),
+        "training.learning_rate",
+        unquoted("0.1", "a number"),
+    ),
     ("seed-quoted", experiment_with("seed: 42", 'seed: "42"'), "training.seed", unquoted("42", "a number")),
-    ("validation-split-quoted", experiment_with("validation_split: 0.2", 'validation_split: "0.2"'), "training.validation_split", unquoted("0.2", "a fraction from 0 up to, not including, 1")),
-    ("hidden-size-quoted", experiment_with("hidden_sizes: [64]", 'hidden_sizes: ["64"]'), "model.hidden_sizes[0]", unquoted("64", "a whole number from 1 to 100000")),
-    ("hidden-sizes-a-string", experiment_with("hidden_sizes: [64]", 'hidden_sizes: "64,32"'), "model.hidden_sizes", "expected a list of numbers, got a string"),
-    ("hidden-size-zero", experiment_with("hidden_sizes: [64]", "hidden_sizes: [8, 0]"), "model.hidden_sizes[1]", "0 is out of range; expected an integer from 1 to 100000"),
-    ("epochs-boolean", experiment_with("epochs: 3", "epochs: yes"), "training.epochs", "expected a number, got a boolean (true)"),
-    ("epochs-float", experiment_with("epochs: 3", "epochs: 3.0"), "training.epochs", "'3.0' is not a whole number; expected an integer from 1 to 100000"),
-    ("epochs-too-many", experiment_with("epochs: 3", "epochs: 100001"), "training.epochs", "100001 is out of range; expected an integer from 1 to 100000"),
-    ("epochs-negative", experiment_with("epochs: 3", "epochs: -1"), "training.epochs", "-1 is out of range; expected an integer from 1 to 100000"),
+    (
+        "validation-split-quoted",
+        experiment_with("validation_split: 0.2", 'validation_split: "0.2"'),
+        "training.validation_split",
+        unquoted("0.2", "a fraction from 0 up to, not including, 1"),
+    ),
+    (
+        "hidden-size-quoted",
+        experiment_with("hidden_sizes: [64]", 'hidden_sizes: ["64"]'),
+        "model.hidden_sizes[0]",
+        unquoted("64", "a whole number from 1 to 100000"),
+    ),
+    (
+        "hidden-sizes-a-string",
+        experiment_with("hidden_sizes: [64]", 'hidden_sizes: "64,32"'),
+        "model.hidden_sizes",
+        "expected a list of numbers, got a string",
+    ),
+    (
+        "hidden-size-zero",
+        experiment_with("hidden_sizes: [64]", "hidden_sizes: [8, 0]"),
+        "model.hidden_sizes[1]",
+        "0 is out of range; expected an integer from 1 to 100000",
+    ),
+    (
+        "epochs-boolean",
+        experiment_with("epochs: 3", "epochs: yes"),
+        "training.epochs",
+        "expected a number, got a boolean (true)",
+    ),
+    (
+        "epochs-float",
+        experiment_with("epochs: 3", "epochs: 3.0"),
+        "training.epochs",
+        "'3.0' is not a whole number; expected an integer from 1 to 100000",
+    ),
+    (
+        "epochs-too-many",
+        experiment_with("epochs: 3", "epochs: 100001"),
+        "training.epochs",
+        "100001 is out of range; expected an integer from 1 to 100000",
+    ),
+    (
+        "epochs-negative",
+        experiment_with("epochs: 3", "epochs: -1"),
+        "training.epochs",
+        "-1 is out of range; expected an integer from 1 to 100000",
+    ),
     ("epochs-a-list", experiment_with("epochs: 3", "epochs: [3]"), "training.epochs", "expected a number, got a list"),
-    ("batch-size-zero", experiment_with("batch_size: 32", "batch_size: 0"), "training.batch_size", "0 is out of range; expected an integer from 1 to 100000"),
-    ("learning-rate-negative", experiment_with("learning_rate: 0.1", "learning_rate: -0.1"), "training.learning_rate", "is -0.1; expected a number greater than 0"),
-    ("learning-rate-nan", experiment_with("learning_rate: 0.1", "learning_rate: .nan"), "training.learning_rate", "'NaN' is not a finite decimal number; expected e.g. 0.1"),
-    ("learning-rate-word", experiment_with("learning_rate: 0.1", "learning_rate: fast"), "training.learning_rate", "'fast' is a string; expected a number"),
-    ("validation-split-negative", experiment_with("validation_split: 0.2", "validation_split: -0.1"), "training.validation_split", "is -0.1; expected a fraction from 0 (no validation) up to, not including, 1"),
-    ("seed-too-large", experiment_with("seed: 42", "seed: 4294967296"), "training.seed", "4294967296 is out of range; expected an integer from 0 to 4294967295"),
+    (
+        "batch-size-zero",
+        experiment_with("batch_size: 32", "batch_size: 0"),
+        "training.batch_size",
+        "0 is out of range; expected an integer from 1 to 100000",
+    ),
+    (
+        "learning-rate-negative",
+        experiment_with("learning_rate: 0.1", "learning_rate: -0.1"),
+        "training.learning_rate",
+        "is -0.1; expected a number greater than 0",
+    ),
+    (
+        "learning-rate-nan",
+        experiment_with("learning_rate: 0.1", "learning_rate: .nan"),
+        "training.learning_rate",
+        "'NaN' is not a finite decimal number; expected e.g. 0.1",
+    ),
+    (
+        "learning-rate-word",
+        experiment_with("learning_rate: 0.1", "learning_rate: fast"),
+        "training.learning_rate",
+        "'fast' is a string; expected a number",
+    ),
+    (
+        "validation-split-negative",
+        experiment_with("validation_split: 0.2", "validation_split: -0.1"),
+        "training.validation_split",
+        "is -0.1; expected a fraction from 0 (no validation) up to, not including, 1",
+    ),
+    (
+        "seed-too-large",
+        experiment_with("seed: 42", "seed: 4294967296"),
+        "training.seed",
+        "4294967296 is out of range; expected an integer from 0 to 4294967295",
+    ),
     ("name-number", experiment_with("name: digits", "name: 5"), "name", quote_it("5")),
     ("name-boolean", experiment_with("name: digits", "name: no"), "name", quote_it("false", "a boolean")),
     ("name-empty-reference", experiment_with("name: digits", "name: 'run-${}'"), "name", f"'${{}}' {BAD_REFERENCE}"),
-    ("name-too-long", experiment_with("name: digits", "name: " + "n" * 251), "name", "is 251 characters long; expected at most 250"),
+    (
+        "name-too-long",
+        experiment_with("name: digits", "name: " + "n" * 251),
+        "name",
+        "is 251 characters long; expected at most 250",
+    ),
     ("dataset-number", experiment_with("dataset: digits", "dataset: 7"), "dataset", quote_it("7")),
-    ("dataset-unknown", experiment_with("dataset: digits", "dataset: mnist"), "dataset", "'mnist' is not a data set; expected one of digits"),
+    (
+        "dataset-unknown",
+        experiment_with("dataset: digits", "dataset: mnist"),
+        "dataset",
+        "'mnist' is not a data set; expected one of digits",
+    ),
     ("model-type-number", experiment_with("type: mlp", "type: 1"), "model.type", quote_it("1")),
     ("activation-number", experiment_with("activation: relu", "activation: 0"), "model.activation", quote_it("0")),
-    ("model-a-string", GOOD_EXPERIMENT.split("model:")[0] + "model: mlp\ndataset: digits\ntraining:\n  epochs: 3\n", "model", "expected a mapping, got a string"),
-    ("training-a-list", GOOD_EXPERIMENT.split("training:")[0] + "training: [3]\n", "training", "expected a mapping, got a list"),
-    ("training-key-misspelt", experiment_with("epochs: 3", "epoch: 3"), "training.epoch", "unknown key; expected one of batch_size, epochs, learning_rate, seed, validation_split; did you mean 'epochs'?"),
-    ("model-key-misspelt", experiment_with("activation: relu", "activaton: relu"), "model.activaton", "unknown key; expected one of activation, hidden_sizes, type; did you mean 'activation'?"),
-    ("top-level-key-misspelt", experiment_with("training:", "trainig:"), "trainig", "unknown key; expected one of dataset, model, name, training; did you mean 'training'?"),
+    (
+        "model-a-string",
+        GOOD_EXPERIMENT.split("model:")[0] + "model: mlp\ndataset: digits\ntraining:\n  epochs: 3\n",
+        "model",
+        "expected a mapping, got a string",
+    ),
+    (
+        "training-a-list",
+        GOOD_EXPERIMENT.split("training:")[0] + "training: [3]\n",
+        "training",
+        "expected a mapping, got a list",
+    ),
+    (
+        "training-key-misspelt",
+        experiment_with("epochs: 3", "epoch: 3"),
+        "training.epoch",
+        "unknown key; expected one of batch_size, epochs, learning_rate, seed, validation_split; did you mean 'epochs'?",
+    ),
+    (
+        "model-key-misspelt",
+        experiment_with("activation: relu", "activaton: relu"),
+        "model.activaton",
+        "unknown key; expected one of activation, hidden_sizes, type; did you mean 'activation'?",
+    ),
+    (
+        "top-level-key-misspelt",
+        experiment_with("training:", "trainig:"),
+        "trainig",
+        "unknown key; expected one of dataset, model, name, training; did you mean 'training'?",
+    ),
 ]
 
 
@@ -166,7 +226,9 @@ def assert_refused(result: subprocess.CompletedProcess, message: str, before: di
     assert snapshot(work) == before, "something was written"
 
 
-@pytest.mark.parametrize("text, key_path, problem", [case[1:] for case in TRACKING_CASES], ids=[c[0] for c in TRACKING_CASES])
+@pytest.mark.parametrize(
+    "text, key_path, problem", [case[1:] for case in TRACKING_CASES], ids=[c[0] for c in TRACKING_CASES]
+)
 def test_a_bad_tracking_file_is_refused_by_run_before_anything_is_written(door, workdir, text, key_path, problem):
     (workdir / "tracking.yaml").write_text(text, encoding="utf-8")
     (workdir / "digits.yaml").write_text(GOOD_EXPERIMENT, encoding="utf-8")
@@ -179,7 +241,9 @@ def test_a_bad_tracking_file_is_refused_by_run_before_anything_is_written(door, 
     assert_refused(checked, f"mlpipelines: tracking.yaml: {key_path}: {problem}\n", before, workdir)
 
 
-@pytest.mark.parametrize("text, key_path, problem", [c[1:] for c in EXPERIMENT_CASES], ids=[c[0] for c in EXPERIMENT_CASES])
+@pytest.mark.parametrize(
+    "text, key_path, problem", [c[1:] for c in EXPERIMENT_CASES], ids=[c[0] for c in EXPERIMENT_CASES]
+)
 def test_a_bad_experiment_file_is_refused_before_anything_is_written(door, workdir, text, key_path, problem):
     (workdir / "experiment.yaml").write_text(text, encoding="utf-8")
     before = snapshot(workdir)
@@ -199,30 +263,98 @@ COMMANDS = "expected one of run, generate, check-config, backends, replay"
 
 # (id, arguments, the whole of stderr); digits.yaml, tracking.yaml and spool/ exist in the working directory.
 COMMAND_LINE_CASES = [
-    ("command-misspelt", ["chek-config", "tracking.yaml"], f"mlpipelines: unknown command 'chek-config'; {COMMANDS}; did you mean 'check-config'?\n"),
+    (
+        "command-misspelt",
+        ["chek-config", "tracking.yaml"],
+        f"mlpipelines: unknown command 'chek-config'; {COMMANDS}; did you mean 'check-config'?\n",
+    ),
     ("command-short", ["rn", "digits.yaml"], f"mlpipelines: unknown command 'rn'; {COMMANDS}; did you mean 'run'?\n"),
     ("command-far-off", ["train", "digits.yaml"], f"mlpipelines: unknown command 'train'; {COMMANDS}\n"),
     ("run-without-experiment", ["run"], "mlpipelines run: expected the experiment file\n" + RUN_USAGE),
-    ("run-option-misspelt", ["run", "digits.yaml", "--trackin", "tracking.yaml"], "mlpipelines run: unknown option '--trackin'; expected --tracking, --out or --set; did you mean '--tracking'?\n" + RUN_USAGE),
+    (
+        "run-option-misspelt",
+        ["run", "digits.yaml", "--trackin", "tracking.yaml"],
+        "mlpipelines run: unknown option '--trackin'; expected --tracking, --out or --set; did you mean '--tracking'?\n"
+        + RUN_USAGE,
+    ),
     ("run-out-without-value", ["run", "digits.yaml", "--out"], "mlpipelines run: --out needs a value\n" + RUN_USAGE),
     ("run-empty-out", ["run", "digits.yaml", "--out="], "mlpipelines run: --out needs a non-empty value\n" + RUN_USAGE),
-    ("run-set-without-equals", ["run", "digits.yaml", "--set", "training.epochs"], "mlpipelines run: --set needs KEY.PATH=VALUE, e.g. --set training.epochs=5; got 'training.epochs'\n" + RUN_USAGE),
-    ("run-set-without-key", ["run", "digits.yaml", "--set", "=5"], "mlpipelines run: --set needs KEY.PATH=VALUE, e.g. --set training.epochs=5; got '=5'\n" + RUN_USAGE),
-    ("run-set-key-misspelt", ["run", "digits.yaml", "--set", "training.epoch=5"], f"mlpipelines: digits.yaml: training.epoch: unknown key path given to --set; {SET_KEYS}; did you mean 'training.epochs'?\n"),
-    ("run-set-quoted-number", ["run", "digits.yaml", "--set", "training.epochs='5'"], f"mlpipelines: digits.yaml: training.epochs: {unquoted('5', 'a number')}\n"),
+    (
+        "run-set-without-equals",
+        ["run", "digits.yaml", "--set", "training.epochs"],
+        "mlpipelines run: --set needs KEY.PATH=VALUE, e.g. --set training.epochs=5; got 'training.epochs'\n"
+        + RUN_USAGE,
+    ),
+    (
+        "run-set-without-key",
+        ["run", "digits.yaml", "--set", "=5"],
+        "mlpipelines run: --set needs KEY.PATH=VALUE, e.g. --set training.epochs=5; got '=5'\n" + RUN_USAGE,
+    ),
+    (
+        "run-set-key-misspelt",
+        ["run", "digits.yaml", "--set", "training.epoch=5"],
+        f"mlpipelines: digits.yaml: training.epoch: unknown key path given to --set; {SET_KEYS}; did you mean 'training.epochs'?\n",
+    ),
+    (
+        "run-set-quoted-number",
+        ["run", "digits.yaml", "--set", "training.epochs='5'"],
+        f"mlpipelines: digits.yaml: training.epochs: {unquoted('5', 'a number')}\n",
+    ),
     ("run-set-invalid-yaml", ["run", "digits.yaml", "--set", "model.hidden_sizes=[8"], None),
-    ("run-two-experiments", ["run", "digits.yaml", "tracking.yaml"], "mlpipelines run: unexpected argument 'tracking.yaml'; expected one experiment file\n" + RUN_USAGE),
+    (
+        "run-two-experiments",
+        ["run", "digits.yaml", "tracking.yaml"],
+        "mlpipelines run: unexpected argument 'tracking.yaml'; expected one experiment file\n" + RUN_USAGE,
+    ),
     ("run-missing-experiment", ["run", "missing.yaml"], "mlpipelines: missing.yaml: no such file\n"),
     ("run-experiment-a-directory", ["run", "spool"], "mlpipelines: spool: is a directory; expected a YAML file\n"),
-    ("generate-missing-tracking", ["generate", "digits.yaml", "--tracking", "missing.yaml"], "mlpipelines: missing.yaml: no such file\n"),
-    ("check-config-without-file", ["check-config"], "mlpipelines check-config: expected exactly one argument, the tracking file\n" + CHECK_USAGE),
-    ("backends-with-argument", ["backends", "csv"], "mlpipelines backends: takes no arguments\nusage: mlpipelines backends\n"),
-    ("replay-without-spool", ["replay"], "mlpipelines replay: expected exactly one argument, the spool directory (or one spool file)\n" + REPLAY_USAGE),
-    ("replay-missing-spool", ["replay", "nowhere"], "mlpipelines: nowhere: no such file or directory; expected the spool directory named in the training script's closing message\n"),
-    ("replay-option-misspelt", ["replay", "spool", "--tracking_url", "http://h"], "mlpipelines replay: unknown option '--tracking_url'; expected --tracking_uri; did you mean '--tracking_uri'?\n" + REPLAY_USAGE),
-    ("replay-uri-without-value", ["replay", "spool", "--tracking_uri"], "mlpipelines replay: --tracking_uri needs a value\n" + REPLAY_USAGE),
-    ("replay-uri-with-credentials", ["replay", "spool", "--tracking_uri=http://ana:hunter2@h"], "mlpipelines replay: --tracking_uri holds credentials (USER:PASSWORD@), which must not travel on a command line; set MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD, or MLFLOW_TRACKING_TOKEN, in the environment\n" + REPLAY_USAGE),
-    ("replay-two-spools", ["replay", "spool", "spool"], "mlpipelines replay: unexpected argument 'spool'; expected one spool directory\n" + REPLAY_USAGE),
+    (
+        "generate-missing-tracking",
+        ["generate", "digits.yaml", "--tracking", "missing.yaml"],
+        "mlpipelines: missing.yaml: no such file\n",
+    ),
+    (
+        "check-config-without-file",
+        ["check-config"],
+        "mlpipelines check-config: expected exactly one argument, the tracking file\n" + CHECK_USAGE,
+    ),
+    (
+        "backends-with-argument",
+        ["backends", "csv"],
+        "mlpipelines backends: takes no arguments\nusage: mlpipelines backends\n",
+    ),
+    (
+        "replay-without-spool",
+        ["replay"],
+        "mlpipelines replay: expected exactly one argument, the spool directory (or one spool file)\n" + REPLAY_USAGE,
+    ),
+    (
+        "replay-missing-spool",
+        ["replay", "nowhere"],
+        "mlpipelines: nowhere: no such file or directory; expected the spool directory named in the training script's closing message\n",
+    ),
+    (
+        "replay-option-misspelt",
+        ["replay", "spool", "--tracking_url", "http://h"],
+        "mlpipelines replay: unknown option '--tracking_url'; expected --tracking_uri; did you mean '--tracking_uri'?\n"
+        + REPLAY_USAGE,
+    ),
+    (
+        "replay-uri-without-value",
+        ["replay", "spool", "--tracking_uri"],
+        "mlpipelines replay: --tracking_uri needs a value\n" + REPLAY_USAGE,
+    ),
+    (
+        "replay-uri-with-credentials",
+        ["replay", "spool", "--tracking_uri=http://ana:hunter2@h"],
+        "mlpipelines replay: --tracking_uri holds credentials (USER:PASSWORD@), which must not travel on a command line; set MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD, or MLFLOW_TRACKING_TOKEN, in the environment\n"
+        + REPLAY_USAGE,
+    ),
+    (
+        "replay-two-spools",
+        ["replay", "spool", "spool"],
+        "mlpipelines replay: unexpected argument 'spool'; expected one spool directory\n" + REPLAY_USAGE,
+    ),
 ]
 
 
@@ -234,7 +366,9 @@ def test_a_bad_command_line_is_refused_before_anything_is_written(door, workdir,
     before = snapshot(workdir)
     result = run_front_door(door, args, workdir)
     if message is None:  # SnakeYAML's own wording of the syntax error; the frame around it is ours
-        assert result.stderr.startswith("mlpipelines: digits.yaml: model.hidden_sizes: the --set value '[8' is not valid YAML: ")
+        assert result.stderr.startswith(
+            "mlpipelines: digits.yaml: model.hidden_sizes: the --set value '[8' is not valid YAML: "
+        )
         assert result.stderr.endswith("; expected a scalar such as 0.1 or a flow list such as [16, 8]\n")
         message = result.stderr
     assert_refused(result, message, before, workdir)

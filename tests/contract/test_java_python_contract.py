@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bad_inputs import TRACKING_CASES
 from contract_checks import (
     EXPERIMENT_NAME,
     SHARED_KEY,
@@ -234,6 +235,9 @@ BAD_CONFIGS = [
     ("backend-twice", "backends:\n  csv:\n  CSV:\n", "backends.CSV"),
     ("duplicate-key", "backends:\n  stdout:\n  stdout:\n", ""),
     ("object-tag", "backends: !!python/object/apply:os.system [true]\n", ""),
+    # The cases of issue 10 (tracking_uri, no lenient coercion, references, suggestions), also run by
+    # test_bad_input.py through run/generate of both front doors.
+    *[(name, text, key_path) for name, text, key_path, _problem in TRACKING_CASES],
 ]
 
 
