@@ -386,3 +386,97 @@ def test_every_command_answers_help_on_both_front_doors(door, workdir):
             result = run_front_door(door, [usage.split()[0], flag], workdir)
             assert (result.returncode, result.stdout, result.stderr) == (0, f"usage: mlpipelines {usage}\n", "")
     assert snapshot(workdir) == {}
+
+
+# (id, the generated script's arguments, the last line of its stderr); argparse prints its usage above it.
+SCRIPT_OPTION_CASES = [
+    ("epochs-a-word", ["--epochs", "abc"], "argument --epochs: invalid positive_int value: 'abc'"),
+    ("epochs-zero", ["--epochs", "0"], "argument --epochs: '0' is not a positive integer"),
+    ("epochs-without-value", ["--epochs"], "argument --epochs: expected one argument"),
+    ("option-abbreviated", ["--epoch", "3"], "unrecognized arguments: --epoch 3"),
+    ("option-unknown", ["--unknown_option", "1"], "unrecognized arguments: --unknown_option 1"),
+    ("learning-rate-nan", ["--learning_rate", "nan"], "argument --learning_rate: 'nan' is not a finite number > 0"),
+    ("learning-rate-inf", ["--learning_rate", "inf"], "argument --learning_rate: 'inf' is not a finite number > 0"),
+    ("learning-rate-negative", ["--learning_rate=-1"], "argument --learning_rate: '-1' is not a finite number > 0"),
+    (
+        "validation-split-one",
+        ["--validation_split", "1"],
+        "argument --validation_split: '1' is not a fraction in [0, 1)",
+    ),
+    (
+        "hidden-sizes-a-word",
+        ["--hidden_sizes", "64,x"],
+        "argument --hidden_sizes: '64,x' is not a comma-separated list of positive integers",
+    ),
+    (
+        "activation-unknown",
+        ["--activation", "gelu"],
+        "argument --activation: invalid choice: 'gelu' (choose from 'relu', 'tanh', 'sigmoid')",
+    ),
+    ("batch-size-float", ["--batch_size", "2.5"], "argument --batch_size: invalid positive_int value: '2.5'"),
+    ("seed-negative", ["--seed=-1"], "argument --seed: '-1' is negative; expected an integer >= 0"),
+    (
+        "backend-misspelt",
+        ["--tracking_backends", "CVS"],
+        "argument --tracking_backends: unknown tracking backend 'CVS'; registered backends: CSV, MLFLOW, STDOUT, TENSORBOARD; did you mean 'CSV'?",
+    ),
+    (
+        "backend-unknown",
+        ["--tracking_backends", "CSV,WANDB"],
+        "argument --tracking_backends: unknown tracking backend 'WANDB'; registered backends: CSV, MLFLOW, STDOUT, TENSORBOARD",
+    ),
+    ("journal-without-value", ["--tracking_journal"], "argument --tracking_journal: expected one argument"),
+]
+
+
+@pytest.fixture(scope="module")
+def generated_script(tmp_path_factory) -> Path:
+    """A script generated with CSV tracking into a directory of its own (``runs/csv`` made absolute)."""
+    work = tmp_path_factory.mktemp("script")
+    (work / "tracking.yaml").write_text("backends:\n  csv:\n    dir: runs/csv\n", encoding="utf-8")
+    (work / "digits.yaml").write_text(GOOD_EXPERIMENT, encoding="utf-8")
+    generated = run_front_door(
+        "java-launcher", ["generate", "digits.yaml", "--tracking", "tracking.yaml", "--out", "out"], work
+    )
+    assert generated.returncode == 0, generated.stderr
+    return work / "out" / "digits" / "train.py"
+
+
+@pytest.mark.parametrize(
+    "args, last_line", [c[1:] for c in SCRIPT_OPTION_CASES], ids=[c[0] for c in SCRIPT_OPTION_CASES]
+)
+def test_a_bad_option_of_the_generated_script_is_refused_before_anything_is_written(generated_script, args, last_line):
+    work = generated_script.parents[2]
+    before = snapshot(work)
+    result = subprocess.run(
+        [sys.executable, str(generated_script), *args],
+        cwd=generated_script.parent,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+    )
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.startswith("usage: train.py [-h]")
+    assert result.stderr.splitlines()[-1] == f"train.py: error: {last_line}"
+    assert snapshot(work) == before, "something was written"
+
+
+@pytest.mark.parametrize("command", [["replay", "spool"], ["replay", "spool", "--tracking_uri", "http://127.0.0.1:9"]])
+def test_commands_find_the_projects_python_from_any_directory(door, tmp_path, command):
+    """No MLPIPELINES_PYTHON, no .venv in the working directory, and a PATH whose python3 lacks mlpipelines:
+    the console script hands Java its own interpreter; the launcher finds .venv beside its installation."""
+    (tmp_path / "spool").mkdir()
+    bare_path = os.pathsep.join(
+        entry
+        for entry in os.environ["PATH"].split(os.pathsep)
+        if Path(entry).resolve() != Path(sys.executable).parent.resolve()
+    )
+    environment = {key: value for key, value in os.environ.items() if key not in ("MLPIPELINES_PYTHON", "VIRTUAL_ENV")}
+    environment["PATH"] = bare_path
+    result = subprocess.run(
+        [str(FRONT_DOORS[door]), *command], cwd=tmp_path, capture_output=True, text=True, timeout=120, env=environment
+    )
+    # The replay module ran (a python3 without mlpipelines would say "No module named mlpipelines").
+    assert (result.returncode, result.stderr) == (2, "replay: no spool files (*.jsonl) in spool\n")
