@@ -35,8 +35,9 @@ from contract_checks import (
 from mlpipelines import bridge, cli
 from mlpipelines.tracking import build_parser, registered_trackers
 from mlpipelines.tracking.base import END_STATUSES, RUN_STATUSES
-from mlpipelines.tracking.redaction import is_secret_key
+from mlpipelines.tracking.redaction import is_secret_key, stored_value
 from mlpipelines.tracking.rundirs import MAX_CLAIM_ATTEMPTS, claim_run_directory
+from mlpipelines.tracking.suggestions import closest
 
 ROOT = Path(__file__).resolve().parents[2]
 JAVA_LAUNCHER = ROOT / "build" / "install" / "mlpipelines" / "bin" / "mlpipelines"
@@ -154,6 +155,21 @@ def test_the_secret_key_rule_is_the_same_in_both_languages(java):
     options = [option for name in registered_trackers() for option in declared_options(name)]
     for key in samples + options:
         assert is_secret_key(key) == bool(java.Secrets.isSecretKey(key)), repr(key)
+
+
+def test_both_languages_store_the_same_masked_values_and_suggest_the_same_names(java):
+    """The rule for what a backend stores (Secrets.storedValue / stored_value) and the closest-name rule
+    (Suggestions / suggestions.py) give the same answers in both languages."""
+    stored_value_java = bridge.java_class("de.monticore.mlpipelines.tracking.secret.Secrets").storedValue
+    for key, value in [("api_token", "${API_KEY}"), ("team", "vision"), ("db_password", ""), ("author", "me")]:
+        assert stored_value(key, value) == str(stored_value_java(key, value)), key
+    suggestions = bridge.java_class("de.monticore.mlpipelines.tracking.config.Suggestions")
+    list_class = bridge.java_class("java.util.List")
+    names = [*registered_trackers(), "tracking_uri", "experiment_name", "run", "replay", "check-config", "log_dir"]
+    for typo in ["mlfow", "CVS", "tensorbaord", "trackinguri", "experimentname", "rn", "chek-config", "x", "wandb",
+                 "logdir", "stdot", "ab", "", "TENSORBOARDS", "repaly"]:  # fmt: skip
+        java_answer = suggestions.closest(typo, list_class.of(names))
+        assert closest(typo, names) == (str(java_answer.get()) if java_answer.isPresent() else None), typo
 
 
 @pytest.mark.parametrize(
