@@ -9,6 +9,7 @@ installed from outside the tree (entry point + ServiceLoader provider) are cases
 
 from __future__ import annotations
 
+import argparse
 import subprocess
 import threading
 from pathlib import Path
@@ -33,7 +34,7 @@ from contract_checks import (
     prefix_of,
 )
 from mlpipelines import bridge, cli
-from mlpipelines.tracking import build_parser, registered_trackers
+from mlpipelines.tracking import MultiBackendTracker, build_parser, registered_trackers
 from mlpipelines.tracking.base import END_STATUSES, RUN_STATUSES
 from mlpipelines.tracking.redaction import is_secret_key, stored_value
 from mlpipelines.tracking.rundirs import MAX_CLAIM_ATTEMPTS, claim_run_directory
@@ -287,3 +288,46 @@ def test_the_registries_are_what_the_contract_walks(java):
         == EVERY_NAME
     )
     assert {str(constant.name()) for constant in java.TrackingBackend.values()} <= set(BOTH_NAMES)
+
+
+def test_both_halves_store_a_long_param_alike_in_mlflow(java, workdir, mlflow_server):
+    """Over MLflow's 6000 characters: the full value as the artifact long_params/<key>.txt, the param its
+    beginning and the same note, from Java (MLflowTracker.storeLongParam) and from Python (mlflow.py)."""
+    import mlflow
+
+    value = "ä" + "0123456789" * 700  # 7001 characters, one of them beyond ASCII
+    key = "model/summary"
+    tracking_file = write_tracking_file(
+        workdir / "tracking.yaml",
+        {"mlflow": {"tracking_uri": mlflow_server.url, "experiment_name": "long-params-java", "spool_dir": "spool"}},
+    )
+    tracker = java.TrackerFactory.createTracker(java.TrackerFactory.loadConfig(java.Path.of(str(tracking_file), [])))
+    try:
+        tracker.startNewRun()
+        tracker.logParam(key, value)
+        tracker.endRun(java.RunStatus.FINISHED)
+    finally:
+        tracker.close()
+    args = argparse.Namespace(
+        tracking_backends="MLFLOW",
+        mlflow_tracking_uri=mlflow_server.url,
+        mlflow_experiment_name="long-params-python",
+        mlflow_spool_dir=str(workdir / "spool"),
+    )
+    with MultiBackendTracker(args) as python_tracker:
+        python_tracker.log_params({key: value, "short": "kept"})
+
+    client = mlflow.MlflowClient(mlflow_server.url)
+    stored = {}
+    for experiment_name in ("long-params-java", "long-params-python"):
+        experiment = client.get_experiment_by_name(experiment_name)
+        (run,) = client.search_runs([experiment.experiment_id])
+        full = Path(client.download_artifacts(run.info.run_id, "long_params/model_summary.txt", str(workdir)))
+        assert full.read_text(encoding="utf-8") == value
+        stored[experiment_name] = run.data.params[key]
+    assert stored["long-params-python"] == stored["long-params-java"]
+    assert len(stored["long-params-python"]) == 6000
+    assert stored["long-params-python"].endswith(
+        "… [truncated: 7001 characters, full value in artifact long_params/model_summary.txt]"
+    )
+    assert value.startswith(stored["long-params-python"].split("…")[0])
