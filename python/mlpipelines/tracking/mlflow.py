@@ -21,6 +21,7 @@ import logging
 import os
 import re
 import shutil
+import sys
 import tempfile
 from collections.abc import Mapping
 from typing import Optional
@@ -36,6 +37,16 @@ MAX_PARAM_VALUE_LENGTH = 6000
 """MLflow's longest param value, in characters (Java: ``MLflowTracker.MAX_PARAM_VALUE_LENGTH``)."""
 LONG_PARAMS_DIRECTORY = "long_params"
 """Artifact directory holding the full values of cut params (Java: ``MLflowTracker.LONG_PARAMS_DIRECTORY``)."""
+
+
+def replay_command() -> str:
+    """The command that replays a spool from any directory: this environment's ``mlpipelines replay`` when
+    the console script is installed beside this interpreter, else this interpreter running the module (a
+    bare ``python`` from the PATH may be another environment without this package)."""
+    console_script = os.path.join(os.path.dirname(sys.executable), "mlpipelines")
+    if os.access(console_script, os.X_OK):
+        return f"{console_script} replay"
+    return f"{sys.executable} -m mlpipelines.tracking.replay"
 
 
 def long_param_value(key: str, value: str) -> str:
@@ -79,8 +90,7 @@ class MLflowOptions:
         "experiment of our own run, created if missing (default: default)", default="default"
     )
     mlflow_spool_dir: str = option(
-        "directory for what cannot be delivered, replayed later with python -m mlpipelines.tracking.replay "
-        "(default: mlflow-spool)",
+        "directory for what cannot be delivered, replayed later with mlpipelines replay (default: mlflow-spool)",
         default="mlflow-spool",
     )
 
@@ -194,7 +204,7 @@ class MLflowTracker(RunTracker):
         spool_path = delivery.spool_path
         note = ""
         if spool_path is not None:
-            note = f"spool {spool_path}; deliver it with: python -m mlpipelines.tracking.replay {self.spool_dir}"
+            note = f"spool {spool_path}; deliver it with: {replay_command()} {self.spool_dir}"
         return DeliveryReport(
             sent=delivery.sent,
             retried=delivery.retried,
