@@ -64,10 +64,8 @@ final class ReplayCommand implements Command {
                     + "named in the training script's closing message");
             return BAD_INPUT;
         }
-        // Not "-m mlpipelines.tracking.replay": importing the package imports every module of it, replay
-        // included, and runpy then warns that the module was imported before it ran.
-        List<String> command = new ArrayList<>(List.of(PythonEnvironment.interpreter(), "-c",
-                "import sys; from mlpipelines.tracking.replay import main; sys.exit(main())", spool.toString()));
+        List<String> command = new ArrayList<>(List.of(PythonEnvironment.interpreter(), "-m",
+                "mlpipelines.tracking.replay", spool.toString()));
         if (trackingUri != null) {
             command.add("--tracking_uri=" + trackingUri);
         }
