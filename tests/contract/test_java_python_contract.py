@@ -331,3 +331,31 @@ def test_both_halves_store_a_long_param_alike_in_mlflow(java, workdir, mlflow_se
         "… [truncated: 7001 characters, full value in artifact long_params/model_summary.txt]"
     )
     assert value.startswith(stored["long-params-python"].split("…")[0])
+
+
+def test_both_languages_refuse_the_same_escaping_links_with_the_same_message(tmp_path):
+    """LocalArtifacts.refuseEscapingLinks and base.refuse_escaping_links: the same rule, the same words."""
+    import os
+
+    from mlpipelines.tracking.base import refuse_escaping_links
+
+    local_artifacts = bridge.java_class("de.monticore.mlpipelines.tracking.artifact.LocalArtifacts")
+    java_file = bridge.java_class("java.io.File")
+    tracking_exception = bridge.java_class("de.monticore.mlpipelines.tracking.TrackingException")
+    os.symlink("/etc/passwd", tmp_path / "link")
+    (tmp_path / "escaping" / "sub").mkdir(parents=True)
+    os.symlink("/etc/passwd", tmp_path / "escaping" / "sub" / "secret")
+    (tmp_path / "dangling").mkdir()
+    os.symlink("/nonexistent/x", tmp_path / "dangling" / "gone")
+    (tmp_path / "inside").mkdir()
+    (tmp_path / "inside" / "weights.bin").write_text("w", encoding="utf-8")
+    os.symlink("weights.bin", tmp_path / "inside" / "latest.bin")
+    for name in ("link", "escaping", "dangling"):
+        path = str(tmp_path / name)
+        with pytest.raises(ValueError) as python_error:
+            refuse_escaping_links(path)
+        with pytest.raises(tracking_exception) as java_error:
+            local_artifacts.refuseEscapingLinks(java_file(path))
+        assert str(python_error.value) == str(java_error.value.getMessage()), name
+    refuse_escaping_links(str(tmp_path / "inside"))
+    local_artifacts.refuseEscapingLinks(java_file(str(tmp_path / "inside")))
