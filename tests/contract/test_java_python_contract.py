@@ -10,6 +10,7 @@ installed from outside the tree (entry point + ServiceLoader provider) are cases
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import threading
 from pathlib import Path
@@ -35,7 +36,7 @@ from contract_checks import (
 )
 from mlpipelines import bridge, cli
 from mlpipelines.tracking import MultiBackendTracker, build_parser, registered_trackers
-from mlpipelines.tracking.base import END_STATUSES, RUN_STATUSES
+from mlpipelines.tracking.base import END_STATUSES, RUN_STATUSES, refuse_escaping_links
 from mlpipelines.tracking.redaction import is_secret_key, stored_value
 from mlpipelines.tracking.rundirs import MAX_CLAIM_ATTEMPTS, claim_run_directory
 from mlpipelines.tracking.suggestions import closest
@@ -335,10 +336,6 @@ def test_both_halves_store_a_long_param_alike_in_mlflow(java, workdir, mlflow_se
 
 def test_both_languages_refuse_the_same_escaping_links_with_the_same_message(tmp_path):
     """LocalArtifacts.refuseEscapingLinks and base.refuse_escaping_links: the same rule, the same words."""
-    import os
-
-    from mlpipelines.tracking.base import refuse_escaping_links
-
     local_artifacts = bridge.java_class("de.monticore.mlpipelines.tracking.artifact.LocalArtifacts")
     java_file = bridge.java_class("java.io.File")
     tracking_exception = bridge.java_class("de.monticore.mlpipelines.tracking.TrackingException")
