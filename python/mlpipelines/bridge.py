@@ -24,6 +24,8 @@ from pathlib import Path
 CLASSPATH_VARIABLE = "MLPIPELINES_CLASSPATH"
 EXTRA_CLASSPATH_VARIABLE = "MLPIPELINES_EXTRA_CLASSPATH"
 BUILD_COMMAND = "make setup (or: gradle installDist)"
+# The Java system property naming this interpreter (PythonEnvironment.PYTHON_PROPERTY).
+PYTHON_PROPERTY = "mlpipelines.python"
 # The JVM answers short commands; JIT tiers beyond C1 only cost start-up time here.
 JVM_OPTIONS = ("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto")
 
@@ -99,7 +101,16 @@ def start_jvm() -> None:
         try:
             # interrupt=True: the JVM handles Ctrl-C and SIGTERM as the Java launcher does, running
             # its shutdown hooks (which end a run KILLED and stop the training script).
-            jpype.startJVM(*JVM_OPTIONS, jvmpath=jvm_path, classpath=jars, convertStrings=False, interrupt=True)
+            jpype.startJVM(
+                *JVM_OPTIONS,
+                # What Java starts (training scripts, servers, replay) runs in this very environment,
+                # whatever the working directory (PythonEnvironment reads it after $MLPIPELINES_PYTHON).
+                f"-D{PYTHON_PROPERTY}={sys.executable}",
+                jvmpath=jvm_path,
+                classpath=jars,
+                convertStrings=False,
+                interrupt=True,
+            )
         except OSError as error:
             raise BridgeError(f"the JVM at {jvm_path} did not start: {error}") from None
 

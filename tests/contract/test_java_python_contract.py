@@ -9,6 +9,8 @@ installed from outside the tree (entry point + ServiceLoader provider) are cases
 
 from __future__ import annotations
 
+import argparse
+import os
 import subprocess
 import threading
 from pathlib import Path
@@ -16,6 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bad_inputs import TRACKING_CASES
 from contract_checks import (
     EXPERIMENT_NAME,
     SHARED_KEY,
@@ -32,10 +35,11 @@ from contract_checks import (
     prefix_of,
 )
 from mlpipelines import bridge, cli
-from mlpipelines.tracking import build_parser, registered_trackers
-from mlpipelines.tracking.base import END_STATUSES, RUN_STATUSES
-from mlpipelines.tracking.redaction import is_secret_key
+from mlpipelines.tracking import MultiBackendTracker, build_parser, registered_trackers
+from mlpipelines.tracking.base import END_STATUSES, RUN_STATUSES, refuse_escaping_links
+from mlpipelines.tracking.redaction import is_secret_key, stored_value
 from mlpipelines.tracking.rundirs import MAX_CLAIM_ATTEMPTS, claim_run_directory
+from mlpipelines.tracking.suggestions import closest
 
 ROOT = Path(__file__).resolve().parents[2]
 JAVA_LAUNCHER = ROOT / "build" / "install" / "mlpipelines" / "bin" / "mlpipelines"
@@ -155,6 +159,21 @@ def test_the_secret_key_rule_is_the_same_in_both_languages(java):
         assert is_secret_key(key) == bool(java.Secrets.isSecretKey(key)), repr(key)
 
 
+def test_both_languages_store_the_same_masked_values_and_suggest_the_same_names(java):
+    """The rule for what a backend stores (Secrets.storedValue / stored_value) and the closest-name rule
+    (Suggestions / suggestions.py) give the same answers in both languages."""
+    stored_value_java = bridge.java_class("de.monticore.mlpipelines.tracking.secret.Secrets").storedValue
+    for key, value in [("api_token", "${API_KEY}"), ("team", "vision"), ("db_password", ""), ("author", "me")]:
+        assert stored_value(key, value) == str(stored_value_java(key, value)), key
+    suggestions = bridge.java_class("de.monticore.mlpipelines.tracking.config.Suggestions")
+    list_class = bridge.java_class("java.util.List")
+    names = [*registered_trackers(), "tracking_uri", "experiment_name", "run", "replay", "check-config", "log_dir"]
+    for typo in ["mlfow", "CVS", "tensorbaord", "trackinguri", "experimentname", "rn", "chek-config", "x", "wandb",
+                 "logdir", "stdot", "ab", "", "TENSORBOARDS", "repaly"]:  # fmt: skip
+        java_answer = suggestions.closest(typo, list_class.of(names))
+        assert closest(typo, names) == (str(java_answer.get()) if java_answer.isPresent() else None), typo
+
+
 @pytest.mark.parametrize(
     "key",
     ["\u017fecret", "api_\u212aey", "x\u2028password", "x\rpassword", "\u0130_token", "AUTH\u0085"],
@@ -234,6 +253,9 @@ BAD_CONFIGS = [
     ("backend-twice", "backends:\n  csv:\n  CSV:\n", "backends.CSV"),
     ("duplicate-key", "backends:\n  stdout:\n  stdout:\n", ""),
     ("object-tag", "backends: !!python/object/apply:os.system [true]\n", ""),
+    # The cases of issue 10 (tracking_uri, no lenient coercion, references, suggestions), also run by
+    # test_bad_input.py through run/generate of both front doors.
+    *[(name, text, key_path) for name, text, key_path, _problem in TRACKING_CASES],
 ]
 
 
@@ -267,3 +289,70 @@ def test_the_registries_are_what_the_contract_walks(java):
         == EVERY_NAME
     )
     assert {str(constant.name()) for constant in java.TrackingBackend.values()} <= set(BOTH_NAMES)
+
+
+def test_both_halves_store_a_long_param_alike_in_mlflow(java, workdir, mlflow_server):
+    """Over MLflow's 6000 characters: the full value as the artifact long_params/<key>.txt, the param its
+    beginning and the same note, from Java (MLflowTracker.storeLongParam) and from Python (mlflow.py)."""
+    import mlflow
+
+    value = "ä" + "0123456789" * 700  # 7001 characters, one of them beyond ASCII
+    key = "model/summary"
+    tracking_file = write_tracking_file(
+        workdir / "tracking.yaml",
+        {"mlflow": {"tracking_uri": mlflow_server.url, "experiment_name": "long-params-java", "spool_dir": "spool"}},
+    )
+    tracker = java.TrackerFactory.createTracker(java.TrackerFactory.loadConfig(java.Path.of(str(tracking_file), [])))
+    try:
+        tracker.startNewRun()
+        tracker.logParam(key, value)
+        tracker.endRun(java.RunStatus.FINISHED)
+    finally:
+        tracker.close()
+    args = argparse.Namespace(
+        tracking_backends="MLFLOW",
+        mlflow_tracking_uri=mlflow_server.url,
+        mlflow_experiment_name="long-params-python",
+        mlflow_spool_dir=str(workdir / "spool"),
+    )
+    with MultiBackendTracker(args) as python_tracker:
+        python_tracker.log_params({key: value, "short": "kept"})
+
+    client = mlflow.MlflowClient(mlflow_server.url)
+    stored = {}
+    for experiment_name in ("long-params-java", "long-params-python"):
+        experiment = client.get_experiment_by_name(experiment_name)
+        (run,) = client.search_runs([experiment.experiment_id])
+        full = Path(client.download_artifacts(run.info.run_id, "long_params/model_summary.txt", str(workdir)))
+        assert full.read_text(encoding="utf-8") == value
+        stored[experiment_name] = run.data.params[key]
+    assert stored["long-params-python"] == stored["long-params-java"]
+    assert len(stored["long-params-python"]) == 6000
+    assert stored["long-params-python"].endswith(
+        "… [truncated: 7001 characters, full value in artifact long_params/model_summary.txt]"
+    )
+    assert value.startswith(stored["long-params-python"].split("…")[0])
+
+
+def test_both_languages_refuse_the_same_escaping_links_with_the_same_message(tmp_path):
+    """LocalArtifacts.refuseEscapingLinks and base.refuse_escaping_links: the same rule, the same words."""
+    local_artifacts = bridge.java_class("de.monticore.mlpipelines.tracking.artifact.LocalArtifacts")
+    java_file = bridge.java_class("java.io.File")
+    tracking_exception = bridge.java_class("de.monticore.mlpipelines.tracking.TrackingException")
+    os.symlink("/etc/passwd", tmp_path / "link")
+    (tmp_path / "escaping" / "sub").mkdir(parents=True)
+    os.symlink("/etc/passwd", tmp_path / "escaping" / "sub" / "secret")
+    (tmp_path / "dangling").mkdir()
+    os.symlink("/nonexistent/x", tmp_path / "dangling" / "gone")
+    (tmp_path / "inside").mkdir()
+    (tmp_path / "inside" / "weights.bin").write_text("w", encoding="utf-8")
+    os.symlink("weights.bin", tmp_path / "inside" / "latest.bin")
+    for name in ("link", "escaping", "dangling"):
+        path = str(tmp_path / name)
+        with pytest.raises(ValueError) as python_error:
+            refuse_escaping_links(path)
+        with pytest.raises(tracking_exception) as java_error:
+            local_artifacts.refuseEscapingLinks(java_file(path))
+        assert str(python_error.value) == str(java_error.value.getMessage()), name
+    refuse_escaping_links(str(tmp_path / "inside"))
+    local_artifacts.refuseEscapingLinks(java_file(str(tmp_path / "inside")))

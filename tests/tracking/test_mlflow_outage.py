@@ -1,8 +1,10 @@
 """MLflow unreachable: retry, spool, replay exactly once (own server: this test stops it)."""
 
 import json
+import sys
 import time
 import uuid
+from pathlib import Path
 
 import mlflow
 import pytest
@@ -204,7 +206,8 @@ def test_replay_while_the_server_is_still_down_exits_1_and_marks_nothing(tmp_pat
     tracker.close()
     assert tracker.delivery_report().spooled == 2
     note = tracker.delivery_report().note
-    assert "deliver it with: python -m mlpipelines.tracking.replay" in note
+    # The command works from any directory: this environment's console script, not a `python` from the PATH.
+    assert f"deliver it with: {Path(sys.executable).parent / 'mlpipelines'} replay {spool}" in note
     [spool_file] = spool.glob("*.jsonl")
     lines = [json.loads(line) for line in spool_file.read_text().splitlines()]
     assert lines[0]["run_id"] == "0123456789abcdef" and lines[0]["tracking_uri"] == uri

@@ -25,6 +25,8 @@ from .registry import ENTRY_POINT_GROUP, register_tracker, registered_trackers, 
 from .stdout import StdOutOptions, StdOutTracker
 from .tensorboard import TensorBoardOptions, TensorBoardTracker
 
+_COMMAND_MODULES = frozenset({"recover", "replay"})
+
 
 def _import_built_in_backends() -> None:
     # Each backend module registers itself on import. Importing every module of this package
@@ -33,7 +35,10 @@ def _import_built_in_backends() -> None:
     import pkgutil
 
     for module in pkgutil.iter_modules(__path__):
-        importlib.import_module(f"{__name__}.{module.name}")
+        # The command modules (``python -m mlpipelines.tracking.replay``) register no backend; importing
+        # them here would make runpy warn that the module was imported before it ran.
+        if module.name not in _COMMAND_MODULES:
+            importlib.import_module(f"{__name__}.{module.name}")
 
 
 _import_built_in_backends()

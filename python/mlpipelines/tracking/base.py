@@ -52,6 +52,8 @@ from dataclasses import MISSING, dataclass, field
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar, cast
 
+from .redaction import stored_values
+
 if TYPE_CHECKING:
     from typing_extensions import Self
 
@@ -409,7 +411,7 @@ class RunTracker(ABC):
         Raises:
             ValueError: ``params`` is not a mapping or a key is not a non-empty string.
         """
-        self.write_params(string_mapping("params", params))
+        self.write_params(stored_values(string_mapping("params", params)))
 
     def set_tag(self, key: str, value: object) -> None:
         """Set one tag (``str(value)``); see ``set_tags``."""
@@ -424,7 +426,7 @@ class RunTracker(ABC):
         Raises:
             ValueError: ``tags`` is not a mapping or a key is not a non-empty string.
         """
-        self.write_tags(string_mapping("tags", tags))
+        self.write_tags(stored_values(string_mapping("tags", tags)))
 
     def log_artifact(self, path: str | os.PathLike[str], artifact_path: str | None = None) -> None:
         """Log a file or directory as an artifact of the run.
@@ -440,6 +442,7 @@ class RunTracker(ABC):
         local_path = os.fspath(path)
         if not os.path.exists(local_path):
             raise ValueError(f"artifact {local_path!r} does not exist")
+        refuse_escaping_links(local_path)
         if artifact_path is not None:
             artifact_path = str(artifact_path)
             normalized = posixpath.normpath(artifact_path.replace("\\", "/"))
@@ -505,3 +508,35 @@ class RunTracker(ABC):
         else:
             self.close("FAILED")
         return False
+
+
+def refuse_escaping_links(path: str) -> None:
+    """Refuse an artifact that is a symbolic link, or a directory holding one that resolves outside it.
+
+    Copying would store the link's target (a link to ``/etc/passwd`` would upload that file), which is
+    not what was named; a link inside a directory to something in the same directory is fine. The same
+    rule as Java's ``LocalArtifacts.refuseEscapingLinks``.
+
+    Raises:
+        ValueError: naming the link and where it points.
+    """
+    if os.path.islink(path):
+        raise ValueError(
+            f"artifact {path!r} is a symbolic link (to {os.readlink(path)!r}); refused, since its target is "
+            "not what was named: log the file it points to instead"
+        )
+    if not os.path.isdir(path):
+        return
+    root = os.path.realpath(path)
+    for directory, subdirectories, files in os.walk(path):
+        for name in subdirectories + files:
+            entry = os.path.join(directory, name)
+            if not os.path.islink(entry):
+                continue
+            resolved = os.path.realpath(entry)
+            if not os.path.exists(resolved) or os.path.commonpath([root, resolved]) != root:
+                where = "which does not exist" if not os.path.exists(resolved) else "outside the directory"
+                raise ValueError(
+                    f"artifact {path!r} holds the symbolic link {os.path.relpath(entry, path)!r} to "
+                    f"{os.readlink(entry)!r}, {where}; refused, since its target is not what was named"
+                )

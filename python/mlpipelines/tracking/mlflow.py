@@ -17,7 +17,12 @@ delivers it later, exactly once. Nothing is dropped unless the spool itself
 cannot be written, and the closing message says so.
 """
 
+import logging
 import os
+import re
+import shutil
+import sys
+import tempfile
 from collections.abc import Mapping
 from typing import Optional
 
@@ -26,6 +31,40 @@ from .journal import JournalCursor
 from .mlflow_delivery import DEFAULT_RETRY, MLflowDelivery, RetryPolicy, RunTarget
 from .registry import register_tracker
 from .requirements import require_library
+
+_LOG = logging.getLogger("mlpipelines.tracking")
+MAX_PARAM_VALUE_LENGTH = 6000
+"""MLflow's longest param value, in characters (Java: ``MLflowTracker.MAX_PARAM_VALUE_LENGTH``)."""
+LONG_PARAMS_DIRECTORY = "long_params"
+"""Artifact directory holding the full values of cut params (Java: ``MLflowTracker.LONG_PARAMS_DIRECTORY``)."""
+
+
+def replay_command() -> str:
+    """The command that replays a spool from any directory: this environment's ``mlpipelines replay`` when
+    the console script is installed beside this interpreter, else this interpreter running the module (a
+    bare ``python`` from the PATH may be another environment without this package)."""
+    console_script = os.path.join(os.path.dirname(sys.executable), "mlpipelines")
+    if os.access(console_script, os.X_OK):
+        return f"{console_script} replay"
+    return f"{sys.executable} -m mlpipelines.tracking.replay"
+
+
+def long_param_value(key: str, value: str) -> str:
+    """What the param holds for a value over MLflow's limit: its beginning and a note naming the artifact
+    with the full value, ``MAX_PARAM_VALUE_LENGTH`` characters in all; the same text as Java's, and a warning."""
+    file = f"{LONG_PARAMS_DIRECTORY}/{re.sub(r'[^A-Za-z0-9._-]', '_', key)}.txt"
+    marker = f"\u2026 [truncated: {len(value)} characters, full value in artifact {file}]"
+    keep = MAX_PARAM_VALUE_LENGTH - len(marker)
+    _LOG.warning(
+        "MLFLOW: param '%s' has %d characters, more than MLflow's %d; the param holds its first %d and artifact %s "
+        "the full value",
+        key,
+        len(value),
+        MAX_PARAM_VALUE_LENGTH,
+        keep,
+        file,
+    )
+    return value[:keep] + marker
 
 
 def _default_tracking_uri() -> str:
@@ -51,8 +90,7 @@ class MLflowOptions:
         "experiment of our own run, created if missing (default: default)", default="default"
     )
     mlflow_spool_dir: str = option(
-        "directory for what cannot be delivered, replayed later with python -m mlpipelines.tracking.replay "
-        "(default: mlflow-spool)",
+        "directory for what cannot be delivered, replayed later with mlpipelines replay (default: mlflow-spool)",
         default="mlflow-spool",
     )
 
@@ -86,6 +124,7 @@ class MLflowTracker(RunTracker):
         self.options = options
         self.owns_run = options.mlflow_run_id is None
         self.spool_dir = os.path.abspath(options.mlflow_spool_dir)
+        self._long_params_dir: str | None = None
         target = RunTarget(
             options.mlflow_tracking_uri,
             options.mlflow_run_id,
@@ -117,7 +156,26 @@ class MLflowTracker(RunTracker):
             add_metric(key, value, timestamp, step)
 
     def write_params(self, params: dict[str, str]) -> None:
+        long_keys = [key for key, value in params.items() if len(value) > MAX_PARAM_VALUE_LENGTH]
+        if long_keys:
+            params = dict(params)
+            for key in long_keys:
+                params[key] = self._store_long_param(key, params[key])
         self._delivery.add_entries("params", params)
+
+    def _store_long_param(self, key: str, value: str) -> str:
+        """The Java half's policy (``MLflowTracker.storeLongParam``): the full value as the artifact
+        ``long_params/<key>.txt``, the param its beginning and a note, 6000 characters in all."""
+        if self._long_params_dir is None:
+            self._long_params_dir = tempfile.mkdtemp(prefix="mlpipelines-long-params-")
+        file_name = re.sub(r"[^A-Za-z0-9._-]", "_", key) + ".txt"
+        # One directory per value: the same key logged twice must not overwrite a file still queued.
+        directory = tempfile.mkdtemp(dir=self._long_params_dir)
+        path = os.path.join(directory, file_name)
+        with open(path, "w", encoding="utf-8") as file:
+            file.write(value)
+        self._delivery.add_artifact(path, LONG_PARAMS_DIRECTORY)
+        return long_param_value(key, value)
 
     def write_tags(self, tags: dict[str, str]) -> None:
         self._delivery.add_entries("tags", tags)
@@ -136,13 +194,17 @@ class MLflowTracker(RunTracker):
             status: FINISHED, FAILED or KILLED; ignored for a run owned by someone else.
         """
         self._delivery.close(end_status(status))
+        # The full values of long params are uploaded from these files; a spooled upload still needs them.
+        if self._long_params_dir is not None and not self._delivery.spooled:
+            shutil.rmtree(self._long_params_dir, ignore_errors=True)
+            self._long_params_dir = None
 
     def delivery_report(self) -> DeliveryReport:
         delivery = self._delivery
         spool_path = delivery.spool_path
         note = ""
         if spool_path is not None:
-            note = f"spool {spool_path}; deliver it with: python -m mlpipelines.tracking.replay {self.spool_dir}"
+            note = f"spool {spool_path}; deliver it with: {replay_command()} {self.spool_dir}"
         return DeliveryReport(
             sent=delivery.sent,
             retried=delivery.retried,

@@ -88,6 +88,8 @@ def build_parser(**parser_kwargs: Any) -> argparse.ArgumentParser:
             continue  # declares no options; its constructor reads the whole namespace
         parents.append(argparse_dataclass.ArgumentParser(options_class, add_help=False))
         defaults.update(dataclasses.asdict(options_class()))
+    # No abbreviations: ``--epoch 3`` must be an error, not quietly ``--epochs 3`` (or another option).
+    parser_kwargs.setdefault("allow_abbrev", False)
     parser = argparse.ArgumentParser(parents=parents, **parser_kwargs)
     parser.add_argument(
         "--tracking_backends",

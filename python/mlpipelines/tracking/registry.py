@@ -28,6 +28,7 @@ from typing import overload
 
 from .base import RunTracker
 from .errors import TrackingError
+from .suggestions import did_you_mean
 
 ENTRY_POINT_GROUP = "mlpipelines.trackers"
 
@@ -112,7 +113,10 @@ def tracker_class(name: str) -> type[RunTracker]:
     key = str(name).strip().upper()
     if key in trackers:
         return trackers[key]
-    message = f"unknown tracking backend {name!r}; registered backends: {', '.join(trackers) or '(none)'}"
+    message = (
+        f"unknown tracking backend {name!r}; registered backends: {', '.join(trackers) or '(none)'}"
+        f"{did_you_mean(key, trackers)}"
+    )
     if key in _entry_point_failures:
         message += f" ({key} is declared as an entry point but failed to load: {_entry_point_failures[key]})"
     raise TrackingError(message)

@@ -5,6 +5,7 @@ import de.monticore.mlpipelines.generator.ExperimentSpec;
 import de.monticore.mlpipelines.generator.GeneratedExperiment;
 import de.monticore.mlpipelines.generator.TrainingScriptGenerator;
 import de.monticore.mlpipelines.tracking.TrackerFactory;
+import de.monticore.mlpipelines.tracking.config.Suggestions;
 import de.monticore.mlpipelines.tracking.config.TrackingConfig;
 import de.monticore.mlpipelines.tracking.config.TrackingConfigLoader;
 
@@ -100,7 +101,8 @@ final class GenerateCommand implements Command {
                         out = Path.of(value);
                     }
                 } else if (arg.startsWith("-")) {
-                    throw new UsageException("unknown option '" + arg + "'; expected --tracking, --out or --set");
+                    throw new UsageException("unknown option '" + arg + "'; expected --tracking, --out or --set"
+                            + Suggestions.didYouMean(option, List.of("--tracking", "--out", "--set")));
                 } else if (experiment == null) {
                     experiment = Path.of(arg);
                 } else {

@@ -2,6 +2,7 @@ package de.monticore.mlpipelines.cli;
 
 import de.monticore.mlpipelines.generator.GenerationException;
 import de.monticore.mlpipelines.tracking.TrackingException;
+import de.monticore.mlpipelines.tracking.config.Suggestions;
 import de.monticore.mlpipelines.tracking.config.TrackingConfigException;
 
 import java.io.PrintStream;
@@ -42,10 +43,15 @@ public final class Main {
         Command command = COMMANDS.get(args[0]);
         if (command == null) {
             err.println("mlpipelines: unknown command '" + args[0] + "'; expected one of "
-                    + String.join(", ", COMMANDS.keySet()));
+                    + String.join(", ", COMMANDS.keySet()) + Suggestions.didYouMean(args[0], COMMANDS.keySet()));
             return Command.BAD_INPUT;
         }
         List<String> rest = Arrays.asList(args).subList(1, args.length);
+        // Every command, including one added later, answers --help alike, before it looks at anything else.
+        if (rest.contains("--help") || rest.contains("-h")) {
+            out.println("usage: mlpipelines " + command.usage());
+            return Command.OK;
+        }
         try {
             return command.run(rest, out, err);
         } catch (UsageException e) {

@@ -6,6 +6,7 @@ import de.monticore.mlpipelines.generator.ExperimentSpec.Model;
 import de.monticore.mlpipelines.generator.ExperimentSpec.ModelType;
 import de.monticore.mlpipelines.generator.ExperimentSpec.Training;
 import de.monticore.mlpipelines.tracking.config.ConfigSection;
+import de.monticore.mlpipelines.tracking.config.Suggestions;
 import de.monticore.mlpipelines.tracking.config.TrackingConfigException;
 import de.monticore.mlpipelines.tracking.config.YamlFile;
 
@@ -108,7 +109,7 @@ public final class ExperimentLoader {
             String keyPath = entry.getKey();
             if (!OVERRIDABLE_KEYS.contains(keyPath)) {
                 throw new TrackingConfigException(top.file(), keyPath, "unknown key path given to --set; expected "
-                        + "one of " + String.join(", ", OVERRIDABLE_KEYS));
+                        + "one of " + String.join(", ", OVERRIDABLE_KEYS) + Suggestions.didYouMean(keyPath, OVERRIDABLE_KEYS));
             }
             result = result.withValue(keyPath, yamlValue(top.file(), keyPath, entry.getValue()));
         }
@@ -165,7 +166,7 @@ public final class ExperimentLoader {
         if (!section.has("hidden_sizes")) {
             throw section.error("hidden_sizes", "missing; expected a list of layer widths, e.g. [64, 32]");
         }
-        List<String> sizes = section.stringList("hidden_sizes");
+        List<String> sizes = section.numberList("hidden_sizes", "a whole number from 1 to " + MAX_SIZE);
         if (sizes.isEmpty()) {
             throw section.error("hidden_sizes", "is empty; expected at least one layer width for an mlp "
                     + "(use type softmax_regression for none)");
@@ -187,7 +188,8 @@ public final class ExperimentLoader {
             throw section.error("learning_rate", "is " + learningRate + "; expected a number greater than 0");
         }
         long seed = wholeNumber(section, "seed", required(section, "seed"), 0, 0xFFFF_FFFFL);
-        double validationSplit = decimal(section, "validation_split", section.string("validation_split", "0.2"));
+        double validationSplit = decimal(section, "validation_split",
+                section.numberText("validation_split", "0.2", "a fraction from 0 up to, not including, 1"));
         if (!(validationSplit >= 0 && validationSplit < 1)) {
             throw section.error("validation_split", "is " + validationSplit
                     + "; expected a fraction from 0 (no validation) up to, not including, 1");
@@ -195,8 +197,9 @@ public final class ExperimentLoader {
         return new Training(epochs, batchSize, learningRate, seed, validationSplit);
     }
 
+    /** The text of a number that must be written as a YAML number ({@code epochs: "3"} is refused). */
     private static String required(ConfigSection section, String key) {
-        String value = section.string(key, null);
+        String value = section.numberText(key, null, "a number");
         if (value == null) {
             throw section.error(key, "missing; expected a number");
         }

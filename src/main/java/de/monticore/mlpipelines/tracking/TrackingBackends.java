@@ -1,5 +1,6 @@
 package de.monticore.mlpipelines.tracking;
 
+import de.monticore.mlpipelines.tracking.config.Suggestions;
 import de.monticore.mlpipelines.tracking.config.TrackingConfigException;
 
 import java.util.ArrayList;
@@ -75,6 +76,7 @@ public final class TrackingBackends {
      */
     public TrackingBackendProvider<?> require(String name, String file, String keyPath) {
         return find(name).orElseThrow(() -> new TrackingConfigException(file, keyPath,
-                "'" + name + "' is not a tracking backend; expected one of " + String.join(", ", names())));
+                "'" + name + "' is not a tracking backend; expected one of " + String.join(", ", names())
+                        + Suggestions.didYouMean(name, names())));
     }
 }

@@ -50,14 +50,24 @@ class CheckConfigCommandTest {
     @Test
     void masksSecretsAndWarnsAboutLiteralOnes() throws Exception {
         Path file = Files.writeString(tempDir.resolve("tracking.yaml"),
-                "backends:\n  mlflow:\n    tracking_uri: https://ana:hunter2@mlflow.example.org\n"
+                "backends:\n  mlflow:\n    tracking_uri: https://mlflow.example.org\n"
                         + "tags:\n  api_token: tok-123\n");
         assertEquals(0, run("check-config", file.toString()));
-        assertFalse(out().contains("hunter2"), out());
         assertFalse(out().contains("tok-123"), out());
-        assertTrue(out().contains("tracking_uri: ********"), out());
+        assertTrue(out().contains("api_token=********"), out());
         assertEquals("warning: " + file + ": tags.api_token: holds a literal secret; reference an environment "
                 + "variable instead, e.g. ${API_TOKEN}\n", err());
+    }
+
+    @Test
+    void aTrackingUriWithCredentialsIsRefusedWithoutQuotingThem() throws Exception {
+        Path file = Files.writeString(tempDir.resolve("tracking.yaml"),
+                "backends:\n  mlflow:\n    tracking_uri: https://ana:hunter2@mlflow.example.org\n");
+        assertEquals(2, run("check-config", file.toString()));
+        assertEquals("mlpipelines: " + file + ": backends.mlflow.tracking_uri: holds credentials (USER:PASSWORD@); "
+                + "remove them and set MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD, or MLFLOW_TRACKING_TOKEN, "
+                + "in the environment\n", err());
+        assertEquals("", out());
     }
 
     @Test

@@ -70,6 +70,7 @@ public final class ArtifactHandler implements AutoCloseable {
         if (!source.exists()) {
             throw new TrackingException("artifact " + source + " does not exist");
         }
+        LocalArtifacts.refuseEscapingLinks(source);
         if (fileName == null || fileName.equals(source.getName())) {
             return source;
         }
@@ -93,6 +94,7 @@ public final class ArtifactHandler implements AutoCloseable {
         if (!source.exists()) {
             throw new TrackingException("artifact " + source + " does not exist");
         }
+        LocalArtifacts.refuseEscapingLinks(source);
         Path name = source.toPath().toAbsolutePath().normalize().getFileName();
         if (name == null) {
             throw new TrackingException("cannot copy artifact " + source + ": it has no file name");

@@ -39,6 +39,7 @@ public final class LocalArtifacts {
         if (!Files.exists(from)) {
             throw new TrackingException("artifact '" + source + "' does not exist");
         }
+        refuseEscapingLinks(source);
         Path root = artifactsRoot.toAbsolutePath().normalize();
         Path targetDirectory = resolveInside(root, artifactPath);
         Path target = targetDirectory.resolve(from.getFileName().toString());
@@ -54,6 +55,59 @@ public final class LocalArtifacts {
                     + RunDirectories.describe(e), e);
         }
         return target;
+    }
+
+    /**
+     * Refuses an artifact that is a symbolic link, or a directory holding one that resolves outside it:
+     * copying would store the link's target (a link to {@code /etc/passwd} would upload that file), which
+     * the user did not name. A link inside a directory to something in the same directory is fine.
+     *
+     * @throws TrackingException naming the link and where it points
+     */
+    public static void refuseEscapingLinks(File source) {
+        Path named = source.toPath().toAbsolutePath().normalize();
+        if (Files.isSymbolicLink(named)) {
+            throw new TrackingException("artifact '" + source + "' is a symbolic link (to '" + target(named)
+                    + "'); refused, since its target is not what was named: log the file it points to instead");
+        }
+        if (!Files.isDirectory(named)) {
+            return;
+        }
+        Path root;
+        try {
+            root = named.toRealPath();
+        } catch (IOException e) {
+            throw new TrackingException("cannot read artifact '" + source + "': " + RunDirectories.describe(e), e);
+        }
+        try (java.util.stream.Stream<Path> entries = Files.walk(named)) {
+            for (Path entry : (Iterable<Path>) entries::iterator) {
+                if (!Files.isSymbolicLink(entry)) {
+                    continue;
+                }
+                Path resolved;
+                try {
+                    resolved = entry.toRealPath();
+                } catch (IOException dangling) {
+                    resolved = null;
+                }
+                if (resolved == null || !resolved.startsWith(root)) {
+                    throw new TrackingException("artifact '" + source + "' holds the symbolic link '"
+                            + named.relativize(entry) + "' to '" + target(entry) + "', "
+                            + (resolved == null ? "which does not exist" : "outside the directory")
+                            + "; refused, since its target is not what was named");
+                }
+            }
+        } catch (IOException | java.io.UncheckedIOException e) {
+            throw new TrackingException("cannot read artifact '" + source + "': " + e.getMessage(), e);
+        }
+    }
+
+    private static String target(Path link) {
+        try {
+            return Files.readSymbolicLink(link).toString();
+        } catch (IOException e) {
+            return "?";
+        }
     }
 
     /** The target directory; the path rules are {@link ArtifactHandler#checkTargetPath(String)}'s. */

@@ -23,6 +23,8 @@ import java.util.stream.Collectors;
  */
 public final class ConfigSection {
     private static final Pattern ENV_REFERENCE = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}");
+    /** Anything written like a reference, well-formed or not: {@code ${}}, {@code ${1X}}, an unclosed {@code ${X}. */
+    private static final Pattern ANY_REFERENCE = Pattern.compile("\\$\\{[^}]*}?");
 
     private final String file;
     private final String path;
@@ -80,14 +82,46 @@ public final class ConfigSection {
     public void rejectUnknownKeys(Set<String> known) {
         for (String key : values.keySet()) {
             if (!known.contains(key)) {
-                throw error(key, "unknown key; expected one of " + String.join(", ", new TreeSet<>(known)));
+                throw error(key, "unknown key; expected one of " + String.join(", ", new TreeSet<>(known))
+                        + Suggestions.didYouMean(key, known));
             }
         }
     }
 
-    /** A string value (numbers and booleans are taken as written), or the default when absent. */
+    /**
+     * A string value, or the default when absent. A number or a boolean is refused rather than turned
+     * into text: {@code log_dir: 7} or {@code experiment_name: 5} is more likely a slip than meant (quote
+     * it to mean the text).
+     */
     public String string(String key, String defaultValue) {
-        return has(key) ? scalarToString(values.get(key), pathOf(key)) : defaultValue;
+        return has(key) ? stringValue(values.get(key), pathOf(key)) : defaultValue;
+    }
+
+    /**
+     * A number written as a YAML number, as its text ({@code 3}, {@code 0.1}, {@code 1e-3}), or the default
+     * when absent; a value that is only {@code ${ENV_VAR}} references gives the variables' text. A quoted
+     * number ({@code epochs: "3"}), a boolean or another string is refused, naming {@code expected}; the
+     * caller parses and range-checks the text.
+     */
+    public String numberText(String key, String defaultValue, String expected) {
+        return has(key) ? numberValue(values.get(key), pathOf(key), expected) : defaultValue;
+    }
+
+    /** A list of YAML numbers as their texts, refusing anything else item by item (see {@link #numberText}). */
+    public List<String> numberList(String key, String expected) {
+        if (!has(key)) {
+            return List.of();
+        }
+        Object value = values.get(key);
+        if (!(value instanceof List)) {
+            throw error(key, "expected a list of numbers, got " + describe(value));
+        }
+        List<String> result = new ArrayList<>();
+        List<?> items = (List<?>) value;
+        for (int i = 0; i < items.size(); i++) {
+            result.add(numberValue(items.get(i), pathOf(key) + "[" + i + "]", expected));
+        }
+        return result;
     }
 
     /** A string value that must be present and not blank. */
@@ -114,7 +148,7 @@ public final class ConfigSection {
         List<String> result = new ArrayList<>();
         List<?> items = (List<?>) value;
         for (int i = 0; i < items.size(); i++) {
-            result.add(scalarToString(items.get(i), pathOf(key) + "[" + i + "]"));
+            result.add(stringValue(items.get(i), pathOf(key) + "[" + i + "]"));
         }
         return result;
     }
@@ -137,12 +171,21 @@ public final class ConfigSection {
         return result;
     }
 
-    /** A mapping of string keys to string values, in file order. */
+    /**
+     * A mapping of non-empty string keys to text values, in file order (tags). A value may be a string, a
+     * number or a boolean, kept as written ({@code version: 3} is the text {@code 3}): a tag's value is
+     * text in every backend, so nothing is lost.
+     */
     public Map<String, String> stringMap(String key) {
         ConfigSection section = section(key);
         Map<String, String> result = new LinkedHashMap<>();
         for (String k : section.keys()) {
-            result.put(k, section.string(k, ""));
+            if (k.isBlank()) {
+                throw error(key, "has an empty key; expected a name for every entry");
+            }
+            Object value = section.values.get(k);
+            result.put(k, value instanceof Number || value instanceof Boolean ? value.toString()
+                    : value == null ? "" : section.stringValue(value, section.pathOf(k)));
         }
         return result;
     }
@@ -190,17 +233,43 @@ public final class ConfigSection {
         return new ConfigSection(file, path, copy, environment);
     }
 
-    private String scalarToString(Object value, String keyPath) {
+    private String stringValue(Object value, String keyPath) {
         if (value instanceof String) {
             return resolveEnvironment((String) value, keyPath);
         }
         if (value instanceof Number || value instanceof Boolean) {
-            return value.toString();
+            throw new TrackingConfigException(file, keyPath, "expected a string, got " + describe(value)
+                    + "; quote it ('" + value + "') if the text is meant");
         }
         throw new TrackingConfigException(file, keyPath, "expected a string, got " + describe(value));
     }
 
+    private String numberValue(Object value, String keyPath, String expected) {
+        if (value instanceof Number) {
+            return value.toString();
+        }
+        if (value instanceof String && isOnlyEnvironmentReferences((String) value)) {
+            return resolveEnvironment((String) value, keyPath);  // epochs: ${EPOCHS}; the caller parses the text
+        }
+        if (value instanceof String) {
+            throw new TrackingConfigException(file, keyPath, "'" + value + "' is a string; expected " + expected
+                    + (isNumeric((String) value) ? " (write it without quotes)" : ""));
+        }
+        throw new TrackingConfigException(file, keyPath, "expected " + expected + ", got " + describe(value));
+    }
+
+    private static boolean isNumeric(String text) {
+        return text.strip().matches("[-+]?(\\d+\\.?\\d*|\\.\\d+)([eE][-+]?\\d+)?");
+    }
+
     private String resolveEnvironment(String value, String keyPath) {
+        Matcher written = ANY_REFERENCE.matcher(value);
+        while (written.find()) {
+            if (!ENV_REFERENCE.matcher(written.group()).matches()) {
+                throw new TrackingConfigException(file, keyPath, "'" + written.group() + "' is not a valid environment "
+                        + "variable reference; expected ${NAME}, NAME being a letter or _ followed by letters, digits or _");
+            }
+        }
         Matcher matcher = ENV_REFERENCE.matcher(value);
         StringBuilder resolved = new StringBuilder();
         while (matcher.find()) {

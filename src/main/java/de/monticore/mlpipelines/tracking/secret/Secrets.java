@@ -65,6 +65,22 @@ public final class Secrets {
         return result;
     }
 
+    /**
+     * The value to store for a param or a tag: {@link #MASK} under a secret-looking key, else the value.
+     * The one rule for what reaches a backend, in both languages ({@code redaction.stored_value} in
+     * Python): a secret never lands in clear in MLflow, a CSV run directory or a TensorBoard event file.
+     */
+    public static String storedValue(String key, String value) {
+        return isSecretKey(key) ? MASK : value;
+    }
+
+    /** {@link #storedValue} for every entry, in the map's order. */
+    public static java.util.Map<String, String> storedValues(java.util.Map<String, String> values) {
+        java.util.Map<String, String> result = new java.util.LinkedHashMap<>();
+        values.forEach((key, value) -> result.put(key, storedValue(key, value)));
+        return result;
+    }
+
     /** The value to show for a key/value pair: the value itself, or {@link #MASK}. */
     public static String maskIfSecret(String key, String value) {
         return isSecretKey(key) || looksSecret(value) ? MASK : value;

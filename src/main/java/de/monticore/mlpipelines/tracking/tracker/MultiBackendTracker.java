@@ -5,6 +5,8 @@ import de.monticore.mlpipelines.tracking.TrackingException;
 import de.monticore.mlpipelines.tracking.artifact.ArtifactBuilder;
 import de.monticore.mlpipelines.tracking.artifact.ArtifactHandler;
 
+import de.monticore.mlpipelines.tracking.secret.Secrets;
+
 import java.io.File;
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -41,6 +43,8 @@ import java.util.regex.Pattern;
  *       {@link #clearPersistentData()}. A persistent artifact is copied when it is added, so every run
  *       logs the file as it was then.</li>
  *   <li>Params whose key matches the blacklist are never logged, persistent ones included.</li>
+ *   <li>A param or tag under a secret-looking key ({@link Secrets#isSecretKey}) reaches every backend as
+ *       {@link Secrets#MASK}: a credential is never stored in clear.</li>
  *   <li>{@link #getPythonParams()} merges every backend's options, rejects a key two backends produce,
  *       and adds {@code tracking_backends}.</li>
  *   <li>With no backends at all (tracking off: a tracking.yaml without backends, or
@@ -130,13 +134,14 @@ public class MultiBackendTracker implements RunTracker {
     @Override
     public void logParam(String key, String value) {
         if (!blacklist.blocks(key)) {
-            fanOut("logParam(" + key + ")", tracker -> tracker.logParam(key, value));
+            String stored = Secrets.storedValue(key, value);
+            fanOut("logParam(" + key + ")", tracker -> tracker.logParam(key, stored));
         }
     }
 
     @Override
     public void logParams(Map<String, String> params) {
-        Map<String, String> allowed = blacklist.filter(params);
+        Map<String, String> allowed = Collections.unmodifiableMap(Secrets.storedValues(blacklist.filter(params)));
         if (!allowed.isEmpty()) {
             fanOut("logParams(" + allowed.size() + " params)", tracker -> tracker.logParams(allowed));
         }
@@ -149,13 +154,14 @@ public class MultiBackendTracker implements RunTracker {
 
     @Override
     public void logTag(String key, String value) {
-        fanOut("logTag(" + key + ")", tracker -> tracker.logTag(key, value));
+        String stored = Secrets.storedValue(key, value);
+        fanOut("logTag(" + key + ")", tracker -> tracker.logTag(key, stored));
     }
 
     /** Sets several tags of the current run, in the map's order. */
     @Override
     public void logTags(Map<String, String> tags) {
-        Map<String, String> copy = Collections.unmodifiableMap(new LinkedHashMap<>(tags));
+        Map<String, String> copy = Collections.unmodifiableMap(Secrets.storedValues(tags));
         if (!copy.isEmpty()) {
             fanOut("logTags(" + copy.size() + " tags)", tracker -> tracker.logTags(copy));
         }

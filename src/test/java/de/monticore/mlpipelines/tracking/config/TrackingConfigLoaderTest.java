@@ -70,8 +70,11 @@ class TrackingConfigLoaderTest {
     }
 
     @Test
-    void numbersAndBooleansAreTakenAsWritten() {
-        TrackingConfig config = parse("backends:\n  stdout:\n    experiment_name: 2024\n"
+    void aNumberWhereTextBelongsIsRefusedButTagValuesKeepNumbersAsWritten() {
+        assertEquals("tracking.yaml: backends.stdout.experiment_name: expected a string, got a number (2024); "
+                + "quote it ('2024') if the text is meant",
+                rejected("backends:\n  stdout:\n    experiment_name: 2024\n").getMessage());
+        TrackingConfig config = parse("backends:\n  stdout:\n    experiment_name: '2024'\n"
                 + "tags:\n  reviewed: true\n  version: 1.5\n");
         assertEquals("2024", ((StdOutConfig) config.backends().get(0).config()).experimentName());
         assertEquals(Map.of("reviewed", "true", "version", "1.5"), config.tags());
@@ -115,7 +118,8 @@ class TrackingConfigLoaderTest {
 
     @Test
     void rejectsAnUnknownTopLevelKey() {
-        assertEquals("tracking.yaml: backend: unknown key; expected one of backends, param_blacklist, tags",
+        assertEquals("tracking.yaml: backend: unknown key; expected one of backends, param_blacklist, tags; "
+                + "did you mean 'backends'?",
                 rejected("backend:\n  stdout:\n").getMessage());
     }
 
@@ -156,7 +160,7 @@ class TrackingConfigLoaderTest {
     @Test
     void rejectsAnUnknownKeyInABackendSection() {
         assertEquals("tracking.yaml: backends.mlflow.trackinguri: unknown key; expected one of clean_up, "
-                        + "experiment_name, spool_dir, tracking_uri",
+                        + "experiment_name, spool_dir, tracking_uri; did you mean 'tracking_uri'?",
                 rejected("backends:\n  mlflow:\n    trackinguri: http://x\n").getMessage());
     }
 
@@ -208,8 +212,8 @@ class TrackingConfigLoaderTest {
 
     @Test
     void rejectsAnEmptyValue() {
-        assertEquals("tracking.yaml: backends.mlflow.tracking_uri: is empty; expected an http(s) URL, "
-                + "sqlite:///FILE or a directory", rejected("backends:\n  mlflow:\n    tracking_uri: ''\n").getMessage());
+        assertEquals("tracking.yaml: backends.mlflow.tracking_uri: is empty; expected http(s)://HOST[:PORT][/PATH], "
+                + "sqlite:///FILE, file:///DIR or a directory path", rejected("backends:\n  mlflow:\n    tracking_uri: ''\n").getMessage());
     }
 
     /** Set by the constructor of {@link Gadget}; stays false when the tag is rejected before construction. */

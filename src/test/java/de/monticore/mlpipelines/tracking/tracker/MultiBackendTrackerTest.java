@@ -45,6 +45,25 @@ class MultiBackendTrackerTest {
     }
 
     @Test
+    void aSecretLookingParamOrTagReachesEveryBackendMasked() {
+        Map<String, String> manualTags = new LinkedHashMap<>();
+        manualTags.put("api_token", "tok-from-env");
+        manualTags.put("team", "vision");
+        MultiBackendTracker tracker = tracker(List.of(), manualTags);
+        tracker.startNewRun();
+        tracker.logParam("db_password", "hunter2");
+        tracker.logParams(Map.of("MLFLOW_TRACKING_TOKEN", "abc"));
+        tracker.logTag("auth", "Bearer xyz");
+        tracker.logPersistentTag("private_key", "-----BEGIN");
+        tracker.logParam("tokenizer_vocab_size", "3000");
+        List<String> expected = List.of("startNewRun", "tag api_token=********", "tag team=vision",
+                "param db_password=********", "param MLFLOW_TRACKING_TOKEN=********", "tag auth=********",
+                "tag private_key=********", "param tokenizer_vocab_size=3000");
+        assertEquals(expected, first.calls);
+        assertEquals(expected, second.calls);
+    }
+
+    @Test
     void fansEveryCallOutToEveryBackendInOrder() {
         MultiBackendTracker tracker = tracker();
         tracker.startNewRun();

@@ -4,8 +4,11 @@ import de.monticore.mlpipelines.tracking.TrackingException;
 import de.monticore.mlpipelines.tracking.config.BackendConfig;
 import de.monticore.mlpipelines.tracking.config.ConfigSection;
 import de.monticore.mlpipelines.tracking.config.PathSetting;
+import de.monticore.mlpipelines.tracking.secret.Secrets;
 import de.monticore.mlpipelines.tracking.tracker.RunStatus;
 
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
@@ -44,13 +47,76 @@ public record MLflowConfig(String experimentName, String trackingUri, Set<RunSta
             throw section.error("experiment_name", "is empty; expected an experiment name");
         }
         String trackingUri = section.string("tracking_uri", "sqlite:///mlflow.db");
-        if (trackingUri.isBlank()) {
-            throw section.error("tracking_uri", "is empty; expected an http(s) URL, sqlite:///FILE or a directory");
-        }
+        checkTrackingUri(section, trackingUri);
         Set<RunStatus> cleanUp = EnumSet.noneOf(RunStatus.class);
         cleanUp.addAll(section.enumList("clean_up", RunStatus.class, "a run status"));
         Path spoolDir = PathSetting.parse(section, "spool_dir", DEFAULT_SPOOL_DIR);
         return new MLflowConfig(experimentName, trackingUri, cleanUp, spoolDir);
+    }
+
+    private static final String URI_FORMS = "expected http(s)://HOST[:PORT][/PATH], sqlite:///FILE, file:///DIR "
+            + "or a directory path";
+
+    /**
+     * Refuses, before anything is written, a tracking URI that would fail only once the run has begun:
+     * credentials in it (they belong in the environment, never in a file or on a command line), a scheme
+     * MLflow is not served with here, a server URL without a host or with a port outside 1..65535, a
+     * local store path that is not one. The message never quotes the URI, which may hold a password.
+     */
+    private static void checkTrackingUri(ConfigSection section, String trackingUri) {
+        String key = "tracking_uri";
+        if (trackingUri.isBlank()) {
+            throw section.error(key, "is empty; " + URI_FORMS);
+        }
+        if (LocalStore.isServerUrl(trackingUri)) {
+            URI uri;
+            try {
+                uri = new URI(trackingUri.strip());
+            } catch (URISyntaxException e) {
+                throw section.error(key, "is not a valid URL (" + e.getReason() + " at index " + e.getIndex() + "); "
+                        + URI_FORMS);
+            }
+            if (uri.getRawUserInfo() != null || (uri.getRawAuthority() != null && uri.getRawAuthority().contains("@"))) {
+                throw section.error(key, "holds credentials (USER:PASSWORD@); remove them and set "
+                        + "MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD, or MLFLOW_TRACKING_TOKEN, "
+                        + "in the environment");
+            }
+            String authority = uri.getRawAuthority();
+            if (authority == null || authority.isBlank() || authority.startsWith(":")) {
+                throw section.error(key, "names no host; " + URI_FORMS);
+            }
+            java.util.regex.Matcher port = java.util.regex.Pattern.compile(":([^:\\]]*)$").matcher(authority);
+            if (port.find() && !port.group(1).isEmpty()) {
+                String digits = port.group(1);
+                if (!digits.matches("\\d+")) {
+                    throw section.error(key, "port '" + digits + "' is not a number; expected a port from 1 to 65535");
+                }
+                long number = digits.length() > 9 ? Long.MAX_VALUE : Long.parseLong(digits);
+                if (number < 1 || number > 65535) {
+                    throw section.error(key, "port '" + digits + "' is out of range; expected a port from 1 to 65535");
+                }
+            }
+            if (uri.getHost() == null) {
+                throw section.error(key, "'" + authority + "' is not a valid host; " + URI_FORMS);
+            }
+            return;
+        }
+        if (Secrets.looksSecret(trackingUri)) {
+            throw section.error(key, "holds credentials (USER:PASSWORD@); remove them and set "
+                    + "MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD, or MLFLOW_TRACKING_TOKEN, in the environment");
+        }
+        try {
+            LocalStore.parse(trackingUri);
+        } catch (TrackingException e) {
+            String scheme = trackingUri.strip().replaceFirst("^([A-Za-z][A-Za-z0-9+.-]*):.*$", "$1");
+            if (scheme.equalsIgnoreCase("sqlite") || scheme.equalsIgnoreCase("file")) {
+                throw section.error(key, "is not a valid " + scheme + " store URI; " + URI_FORMS);
+            }
+            if (!scheme.equals(trackingUri.strip())) {
+                throw section.error(key, "the scheme '" + scheme + "' is not supported; " + URI_FORMS);
+            }
+            throw section.error(key, "is not a valid local store path; " + URI_FORMS);
+        }
     }
 
     @Override

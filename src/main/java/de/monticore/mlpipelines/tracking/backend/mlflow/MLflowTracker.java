@@ -1,6 +1,7 @@
 package de.monticore.mlpipelines.tracking.backend.mlflow;
 
 import de.monticore.mlpipelines.tracking.TrackingException;
+import de.monticore.mlpipelines.tracking.artifact.LocalArtifacts;
 import de.monticore.mlpipelines.tracking.backend.mlflow.rest.MLflowExperiment;
 import de.monticore.mlpipelines.tracking.backend.mlflow.rest.MLflowMetric;
 import de.monticore.mlpipelines.tracking.backend.mlflow.rest.MLflowRequestException;
@@ -251,6 +252,7 @@ public class MLflowTracker implements RunTracker {
             throw new TrackingException("cannot log artifact " + localFile + " to MLflow run " + runId
                     + ": no such file or directory");
         }
+        LocalArtifacts.refuseEscapingLinks(localFile);
         String target = join(directory, source.getFileName().toString());
         if (!Files.isDirectory(source)) {
             client.uploadArtifact(run.artifactUri(), target, source);

@@ -182,7 +182,13 @@ public final class LocalMLflowServer {
     }
 
     private static ServerState start(LocalStore store, Settings settings, ServerStateFiles files, int port) {
-        Path log = store.siblingFile(".mlflow-server.log");
+        Path log;
+        try {
+            log = files.logFile();
+        } catch (IOException e) {
+            throw new TrackingException("cannot create the MLflow server's log beside " + store.path() + ": "
+                    + e.getMessage(), e);
+        }
         ProcessBuilder builder = new ProcessBuilder(serverCommand(store, port, settings))
                 .directory(store.path().getParent().toFile())
                 .redirectErrorStream(true)

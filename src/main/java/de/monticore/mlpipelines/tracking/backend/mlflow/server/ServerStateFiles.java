@@ -14,19 +14,28 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Stream;
 
 /**
  * The files next to a local store through which processes share one MLflow server: the state file
  * {@code .<store>.mlflow-server.json} (the server's pid and URL), the lock file
  * {@code .<store>.mlflow-server.lock} that serialises starting and releasing, and the lease directory
- * {@code .<store>.mlflow-server.leases/} with one empty file per process id that uses the server.
+ * {@code .<store>.mlflow-server.leases/} with one empty file per process id that uses the server, and the
+ * server's output {@code .<store>.mlflow-server.log}. All are readable by their owner only, like the spool.
  */
 final class ServerStateFiles {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String STATE_SUFFIX = ".mlflow-server.json";
+    private static final FileAttribute<Set<PosixFilePermission>> OWNER_ONLY_FILE =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
+    private static final FileAttribute<Set<PosixFilePermission>> OWNER_ONLY_DIRECTORY =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
 
     /**
      * Where a server runs, as the state file records it.
@@ -69,8 +78,7 @@ final class ServerStateFiles {
      */
     <T> T underLock(Duration timeout, LockedAction<T> action) throws IOException {
         Path lockFile = sibling(".lock");
-        try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE)) {
+        try (FileChannel channel = FileChannel.open(ownerOnlyFile(lockFile), StandardOpenOption.WRITE)) {
             long deadline = System.nanoTime() + timeout.toNanos();
             FileLock lock = channel.tryLock();
             while (lock == null) {
@@ -108,7 +116,9 @@ final class ServerStateFiles {
     void writeState(ServerState server, LocalStore store) throws IOException {
         ObjectNode state = JSON.createObjectNode().put("pid", server.pid()).put("url", server.url().toString())
                 .put("store", store.uri()).put("started_by_pid", ProcessHandle.current().pid());
-        Path temporary = Files.createTempFile(stateFile.getParent(), stateFile.getFileName().toString(), ".tmp");
+        // createTempFile makes it rw------- already; the move keeps that.
+        Path temporary = Files.createTempFile(stateFile.getParent(), stateFile.getFileName().toString(), ".tmp",
+                OWNER_ONLY_FILE);
         Files.writeString(temporary, state.toPrettyString(), StandardCharsets.UTF_8);
         Files.move(temporary, stateFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
@@ -121,8 +131,15 @@ final class ServerStateFiles {
     /** Records that this process uses the server. */
     void addOwnLease() throws IOException {
         Path leases = sibling(".leases");
-        Files.createDirectories(leases);
-        Files.writeString(leases.resolve(Long.toString(ProcessHandle.current().pid())), "");
+        if (!Files.isDirectory(leases)) {
+            try {
+                Files.createDirectory(leases, OWNER_ONLY_DIRECTORY);
+            } catch (java.nio.file.FileAlreadyExistsException raced) {
+                // another process created it first
+            }
+        }
+        ownerOnly(leases, OWNER_ONLY_DIRECTORY);
+        ownerOnlyFile(leases.resolve(Long.toString(ProcessHandle.current().pid())));
     }
 
     /** Removes this process's lease. */
@@ -154,6 +171,35 @@ final class ServerStateFiles {
             }
         }
         return live;
+    }
+
+    /**
+     * The server's output file {@code .<store>.mlflow-server.log}, created readable by its owner only
+     * (it may quote requests); an existing one is narrowed to that too.
+     */
+    Path logFile() throws IOException {
+        return ownerOnlyFile(sibling(".log"));
+    }
+
+    /**
+     * Creates {@code file} (when missing) readable and writable by its owner only, and narrows an existing
+     * one: what the server keeps beside the store is as private as the spool.
+     */
+    private static Path ownerOnlyFile(Path file) throws IOException {
+        try {
+            Files.createFile(file, OWNER_ONLY_FILE);
+        } catch (java.nio.file.FileAlreadyExistsException exists) {
+            ownerOnly(file, OWNER_ONLY_FILE);
+        }
+        return file;
+    }
+
+    private static void ownerOnly(Path path, FileAttribute<Set<PosixFilePermission>> permissions) throws IOException {
+        try {
+            Files.setPosixFilePermissions(path, permissions.value());
+        } catch (UnsupportedOperationException notPosix) {
+            // a file system without POSIX permissions: nothing to narrow
+        }
     }
 
     /** {@code .<store>.mlflow-server<suffix>} beside the state file. */
