@@ -181,7 +181,13 @@ def test_sigkill_then_recover_gives_every_backend_every_returned_metric_once(mlf
         journaled[record.key].append(record.step)
     logged_through = max(journaled["loss"])
     assert logged_through >= returned
-    assert journaled == expected_steps(logged_through)
+    complete = expected_steps(logged_through)
+    # The kill may fall inside the last log_metrics call, after "loss" and before "acc" was journaled:
+    # that call never returned, so its "acc" is not owed.
+    if journaled["acc"] != complete["acc"]:
+        assert logged_through > returned and journaled["acc"] == complete["acc"][:-1], journaled["acc"][-3:]
+        complete["acc"] = journaled["acc"]
+    assert journaled == complete
     with open(tmp_path / "csv" / "run_1" / "metrics.csv", newline="") as file:
         rows = list(csv.DictReader(file))
     assert_holds_the_journal(
