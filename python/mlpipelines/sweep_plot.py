@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
         rows = [row for row in reader if row["status"] == "FINISHED" and _number(row[args.objective]) is not None]
     parameters = [column for column in columns if column not in NON_PARAMETER_COLUMNS and column != args.objective]
     figure, axes = plt.subplots(1, max(1, len(parameters)), figsize=(4.5 * max(1, len(parameters)), 3.8), squeeze=False)
-    for axis, parameter in zip(axes[0], parameters):
+    for axis, parameter in zip(axes[0], parameters, strict=False):
         texts = [row[parameter] for row in rows]
         numbers = [_number(text) for text in texts]
         objectives = [float(row[args.objective]) for row in rows]
@@ -60,9 +60,9 @@ def main(argv: list[str] | None = None) -> int:
             xs = [float(categories.index(text)) for text in texts]
             axis.set_xticks(range(len(categories)), categories)
         axis.scatter(xs, objectives, color="tab:blue", label="finished trial")
-        best = [(x, y) for x, y, row in zip(xs, objectives, rows) if row["best"] == "*"]
+        best = [(x, y) for x, y, row in zip(xs, objectives, rows, strict=True) if row["best"] == "*"]
         if best:
-            axis.scatter(*zip(*best), color="tab:red", marker="*", s=200, label="best")
+            axis.scatter(*zip(*best, strict=True), color="tab:red", marker="*", s=200, label="best")
         axis.set_xlabel(parameter)
         axis.set_ylabel(args.objective)
         axis.grid(True, alpha=0.3)
