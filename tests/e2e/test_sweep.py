@@ -220,8 +220,8 @@ def test_a_seeded_random_sweep_is_reproducible(launcher, tmp_path, mlflow_server
     }
     drawn = []
     for attempt in ("first", "second"):
+        (tmp_path / attempt).mkdir()
         workspace = SweepWorkspace(tmp_path / attempt, mlflow_server.url)
-        workspace.root.mkdir()
         workspace.write(experiment(sweep))
         result = workspace.run(launcher, "--parallel", "2")
         assert result.returncode == 0, result.stdout + result.stderr
