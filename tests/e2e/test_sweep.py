@@ -326,6 +326,44 @@ def test_an_interrupted_sweep_kills_running_trials_and_starts_no_other(launcher,
     assert not list(workspace.out.glob("_runs/*/run-3")), "no script was generated for the pending trial"
 
 
+def test_successive_halving_stops_weak_trials_at_a_rung(launcher, tmp_path, mlflow_server, client):
+    workspace = SweepWorkspace(tmp_path, mlflow_server.url)
+    sweep = grid_sweep({"training.learning_rate": [0.3, 0.001, 0.0005]})
+    sweep["early_stopping"] = {"min_epochs": 1, "reduction_factor": 2}
+    epochs = 200
+    workspace.write(experiment(sweep, epochs=epochs))
+
+    result = workspace.run(launcher)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    parent, trials = parent_and_trials(client, workspace.experiment_name)
+    # Sequential trials: the first is alone at epoch 1 and goes on; each later one is compared with those
+    # that reached epoch 1 before it, and a learning rate this small is far behind after one epoch.
+    assert [run.info.status for run in trials] == ["FINISHED", "KILLED", "KILLED"]
+    first_epoch = {}
+    for number, run in enumerate(trials, start=1):
+        history = sorted(client.get_metric_history(run.info.run_id, "val_loss"), key=lambda metric: metric.step)
+        first_epoch[number] = history[0].value
+        if number == 1:
+            assert len(history) == epochs
+            continue
+        assert len(history) < epochs, "the stopped trial really stopped"
+        reason = run.data.tags["failure_reason"]
+        prefix = "stopped early by successive halving at epoch 1: val_loss "
+        assert reason.startswith(prefix), reason
+        assert float(reason[len(prefix) :].split()[0]) == history[0].value
+        assert reason.endswith(f"is not among the best 1 of the {number} trials that reached epoch 1")
+        assert history[0].value > min(first_epoch[earlier] for earlier in range(1, number))
+    rows = results_rows(
+        Path(
+            next(line.split(None, 1)[1] for line in result.stdout.splitlines() if line.startswith("results:"))
+        ).read_text()
+    )
+    assert [row["status"] for row in rows] == ["FINISHED", "STOPPED_EARLY", "STOPPED_EARLY"]
+    assert parent.data.params["best_trial"] == "1"
+    assert parent.data.params["sweep.early_stopping"] == "successive halving from epoch 1, keeping 1/2 at each rung"
+
+
 BAD_SWEEPS = [
     (
         {"training.learning_rat": [0.1]},

@@ -16,7 +16,17 @@ public final class LoggedMetrics {
 
     /** The keys the script generated for {@code experiment} logs. */
     public static List<String> of(ExperimentSpec experiment) {
-        List<String> keys = new ArrayList<>(List.of("train_loss", "epoch", "train_epoch_loss", "train_epoch_accuracy"));
+        List<String> keys = new ArrayList<>(List.of("train_loss"));
+        keys.addAll(perEpoch(experiment));
+        return List.copyOf(keys);
+    }
+
+    /**
+     * The keys logged once per epoch, all at the epoch's last step, {@code epoch} (its number) first: the
+     * metrics an epoch-end comparison may use.
+     */
+    public static List<String> perEpoch(ExperimentSpec experiment) {
+        List<String> keys = new ArrayList<>(List.of("epoch", "train_epoch_loss", "train_epoch_accuracy"));
         if (experiment.training().validationSplit() > 0) {
             keys.addAll(List.of("val_loss", "val_accuracy"));
         }

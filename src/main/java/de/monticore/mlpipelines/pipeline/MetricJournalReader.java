@@ -8,7 +8,11 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Reads one metric's values from a run's metric journal ({@value JournalRecovery#JOURNAL_FILE}, written by
@@ -37,26 +41,45 @@ public final class MetricJournalReader {
      * @throws IOException when the journal exists but cannot be read or is no journal
      */
     public static List<Value> values(Path journal, String key) throws IOException {
+        return values(journal, List.of(key)).get(key);
+    }
+
+    /**
+     * The values logged for each of {@code keys}, in logging order, from one read of the journal; a key
+     * never logged (or a journal not yet created) maps to an empty list.
+     *
+     * @throws IOException when the journal exists but cannot be read or is no journal
+     */
+    public static Map<String, List<Value>> values(Path journal, Collection<String> keys) throws IOException {
+        Map<String, List<Value>> values = new LinkedHashMap<>();
+        keys.forEach(key -> values.put(key, new ArrayList<>()));
         byte[] data;
-        List<String> keys;
+        List<String> names;
         try {
+            // The records before the key file: a record's key is in the key file before the record is written.
             data = Files.readAllBytes(journal);
-            keys = Files.readAllLines(journal.resolveSibling(journal.getFileName() + ".keys"), StandardCharsets.UTF_8);
+            names = Files.readAllLines(journal.resolveSibling(journal.getFileName() + ".keys"), StandardCharsets.UTF_8);
         } catch (NoSuchFileException missing) {
-            return List.of();
+            return values;
         }
         if (data.length < HEADER_BYTES || !java.util.Arrays.equals(data, 0, MAGIC.length, MAGIC, 0, MAGIC.length)) {
             throw new IOException(journal + " is not a metric journal (expected the magic bytes MLPJRNL1)");
         }
-        int keyId = keys.indexOf(key) + 1;
-        List<Value> values = new ArrayList<>();
-        if (keyId == 0) {
+        Map<Integer, List<Value>> byId = new HashMap<>();
+        for (String key : keys) {
+            int id = names.indexOf(key) + 1;
+            if (id > 0) {
+                byId.put(id, values.get(key));
+            }
+        }
+        if (byId.isEmpty()) {
             return values;
         }
         ByteBuffer buffer = ByteBuffer.wrap(data).order(ByteOrder.nativeOrder());
         for (int offset = HEADER_BYTES; offset + RECORD_BYTES <= data.length; offset += RECORD_BYTES) {
-            if (buffer.getInt(offset + KEY_ID_OFFSET) == keyId) {
-                values.add(new Value(buffer.getLong(offset), buffer.getLong(offset + 8), buffer.getDouble(offset + 16)));
+            List<Value> target = byId.get(buffer.getInt(offset + KEY_ID_OFFSET));
+            if (target != null) {
+                target.add(new Value(buffer.getLong(offset), buffer.getLong(offset + 8), buffer.getDouble(offset + 16)));
             }
         }
         return values;

@@ -35,12 +35,15 @@ public record SweepResult(String sweepId, SweepSpec spec, List<TrialResult> tria
         problems = List.copyOf(problems);
     }
 
-    /** The exit code of {@code mlpipelines sweep}: 0 every trial FINISHED, 130 interrupted, 1 otherwise. */
+    /**
+     * The exit code of {@code mlpipelines sweep}: 0 when every trial FINISHED or was stopped early by
+     * successive halving, 130 interrupted, 1 otherwise.
+     */
     public int commandExitCode() {
         if (interrupted) {
             return 130;
         }
-        return trials.stream().allMatch(TrialResult::finished) ? 0 : 1;
+        return trials.stream().allMatch(TrialResult::completed) ? 0 : 1;
     }
 
     /** The best trial, or null. */

@@ -39,6 +39,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
@@ -59,6 +61,8 @@ import java.util.stream.Collectors;
  *       and persistent artifacts are replayed by every {@code startNewRun()} of its trials.</li>
  *   <li>A trial's objective is read from what it logged: its metric journal
  *       ({@link MetricJournalReader}), the last or the best value.</li>
+ *   <li>With {@code early_stopping}, {@link SuccessiveHalving} watches each running trial's journal and stops
+ *       the weak ones at rungs: their runs end KILLED with the reason, the table says STOPPED_EARLY.</li>
  *   <li>A failing trial ends FAILED and the sweep goes on. Ctrl-C or SIGTERM: running trials are stopped
  *       and end KILLED (by their launchers), pending ones never start, the parent ends KILLED; the JVM
  *       exits only after the caller has {@link #close() closed} this runner (after its summary).</li>
@@ -79,6 +83,8 @@ public final class SweepRunner implements AutoCloseable {
     public static final String RESULTS_FILE = "results.csv";
     /** The parent's artifact directory for the table and the plot. */
     public static final String ARTIFACT_DIRECTORY = "sweep";
+    /** How often a running trial's journal is read for successive halving. */
+    private static final long WATCH_MILLIS = 200;
 
     private final String python;
     private final PrintStream out;
@@ -155,16 +161,26 @@ public final class SweepRunner implements AutoCloseable {
             thread.setDaemon(false);
             return thread;
         });
+        SuccessiveHalving halving = spec.earlyStopping() == null ? null
+                : new SuccessiveHalving(spec.earlyStopping(), spec.objective());
+        ScheduledExecutorService watchers = halving == null ? null : Executors.newSingleThreadScheduledExecutor(task -> {
+            Thread thread = new Thread(task, "mlpipelines-sweep-watch");
+            thread.setDaemon(true);
+            return thread;
+        });
         List<Future<TrialResult>> futures = new ArrayList<>();
         for (Trial trial : plan.trials()) {
             futures.add(executor.submit(() -> runTrial(plan, trial, lanes, parentMlflowId, experimentFile, tracking,
-                    outDirectory)));
+                    outDirectory, halving, watchers)));
         }
         List<TrialResult> results = new ArrayList<>();
         for (int i = 0; i < futures.size(); i++) {
             results.add(await(futures.get(i), plan.trials().get(i)));
         }
         executor.shutdown();
+        if (watchers != null) {
+            watchers.shutdownNow();
+        }
 
         Integer best = best(results, spec.objective());
         Path table = directory.resolve(RESULTS_FILE);
@@ -229,6 +245,9 @@ public final class SweepRunner implements AutoCloseable {
                 params.put("sweep.seed", String.valueOf(spec.seed()));
             }
             params.put("sweep.objective", spec.objective().describe());
+            if (spec.earlyStopping() != null) {
+                params.put("sweep.early_stopping", spec.earlyStopping().describe());
+            }
             spec.parameters().forEach(parameter -> params.put("sweep.parameter." + parameter.keyPath(),
                     parameter.describe()));
             parent.logParams(params);
@@ -271,7 +290,8 @@ public final class SweepRunner implements AutoCloseable {
 
     private TrialResult runTrial(SweepPlan plan, Trial trial, BlockingQueue<MultiBackendTracker> lanes,
                                  String parentMlflowId, Path experimentFile, TrackingConfig tracking,
-                                 Path outDirectory) throws InterruptedException {
+                                 Path outDirectory, SuccessiveHalving halving, ScheduledExecutorService watchers)
+            throws InterruptedException {
         String label = "trial " + trial.number() + "/" + plan.trials().size();
         if (interrupted.get() || shuttingDown()) {
             return notStarted(trial);
@@ -287,9 +307,23 @@ public final class SweepRunner implements AutoCloseable {
             PreparedRun prepared = PreparedRun.prepare(trial.experiment(), experimentFile, tracking, outDirectory);
             TrialTracker tracker = new TrialTracker(lane, trial.number(), parentMlflowId, trialErr);
             LaunchResult result;
+            String stoppedEarly = null;
             try (TrainingLauncher launcher = new TrainingLauncher(python, trialOut, trialErr, interruptGrace)) {
-                result = launcher.launch(tracker, prepared.job());
+                SuccessiveHalving.Watcher watcher = halving == null ? null
+                        : halving.new Watcher(prepared.journal(), launcher, trial.experiment().training().epochs());
+                ScheduledFuture<?> polling = watcher == null ? null
+                        : watchers.scheduleWithFixedDelay(watcher, WATCH_MILLIS, WATCH_MILLIS, TimeUnit.MILLISECONDS);
+                try {
+                    result = launcher.launch(tracker, prepared.job());
+                } finally {
+                    if (polling != null) {
+                        polling.cancel(false);
+                    }
+                }
+                stoppedEarly = watcher == null ? null : watcher.stopped();
             }
+            String status = stoppedEarly != null && result.status() == RunStatus.KILLED && !interrupted.get()
+                    ? TrialResult.STOPPED_EARLY : result.status().name();
             result.problems().forEach(problem -> problems.add(label + ": " + problem));
             Double objective = objective(prepared.journal(), plan.spec().objective(), label);
             String runName = tracker.mlflowRunName();
@@ -297,10 +331,10 @@ public final class SweepRunner implements AutoCloseable {
                 runName = result.runIds().entrySet().stream().filter(id -> id.getKey().endsWith("_run_name"))
                         .sorted(Map.Entry.comparingByKey()).map(Map.Entry::getValue).findFirst().orElse(null);
             }
-            out.println("sweep: " + label + " " + result.status() + ": " + plan.spec().objective().metric() + " "
+            out.println("sweep: " + label + " " + status + ": " + plan.spec().objective().metric() + " "
                     + (objective == null ? "not logged" : PythonFloat.repr(objective))
                     + (runName == null ? "" : " (" + runName + ")"));
-            return new TrialResult(trial.number(), trial.loggedValues(), result.status().name(), objective, runName,
+            return new TrialResult(trial.number(), trial.loggedValues(), status, objective, runName,
                     result.runIds(), prepared.generated().script().toString(), result.failureReason());
         } catch (RuntimeException e) {
             problems.add(label + ": " + e.getMessage());

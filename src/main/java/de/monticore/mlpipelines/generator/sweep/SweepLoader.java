@@ -48,12 +48,17 @@ import java.util.stream.Collectors;
  *     training.batch_size: {values: [16, 64]}
  *     training.epochs: {low: 1, high: 4}                # random only; whole numbers when both ends are
  *     training.learning_rate: {low: 0.001, high: 0.5, scale: log}   # log-uniform
+ *   early_stopping:                # optional: successive halving at epoch ends
+ *     min_epochs: 1                # the first rung (default 1)
+ *     reduction_factor: 2          # keep the best 1/2 at each rung (default 2)
  * }</pre>
  */
 public final class SweepLoader {
     /** The most trials a sweep may define. */
     public static final int MAX_TRIALS = 10_000;
-    private static final Set<String> SWEEP_KEYS = Set.of("strategy", "trials", "seed", "objective", "parameters");
+    private static final Set<String> SWEEP_KEYS = Set.of("strategy", "trials", "seed", "objective", "parameters",
+            "early_stopping");
+    private static final Set<String> EARLY_STOPPING_KEYS = Set.of("min_epochs", "reduction_factor");
     private static final Set<String> OBJECTIVE_KEYS = Set.of("metric", "goal", "value");
     private static final Set<String> RANGE_KEYS = Set.of("low", "high", "scale");
     private static final Set<String> PARAMETER_KEYS = Set.of("values", "low", "high", "scale");
@@ -119,6 +124,7 @@ public final class SweepLoader {
                 throw trialError(top.file(), parameters, e, number, trialValues);
             }
             checkObjective(top.section("sweep").section("objective"), spec.objective(), trialExperiment, number);
+            checkEarlyStopping(top.section("sweep"), spec, trialExperiment);
             trials.add(new Trial(number, trialValues, trialExperiment));
         }
         return new SweepPlan(spec, base, trials);
@@ -142,6 +148,14 @@ public final class SweepLoader {
         if (!logged.contains(objective.metric())) {
             throw section.error("metric", "'" + objective.metric() + "' is never logged by the training script"
                     + (number > 1 ? " of trial " + number : "") + "; expected one of " + String.join(", ", logged));
+        }
+    }
+
+    private static void checkEarlyStopping(ConfigSection sweep, SweepSpec spec, ExperimentSpec experiment) {
+        if (spec.earlyStopping() != null && !LoggedMetrics.perEpoch(experiment).contains(spec.objective().metric())) {
+            throw sweep.section("objective").error("metric", "'" + spec.objective().metric() + "' is logged per step, "
+                    + "but early_stopping compares the objective at epoch ends; expected one of "
+                    + String.join(", ", LoggedMetrics.perEpoch(experiment)));
         }
     }
 
@@ -181,7 +195,15 @@ public final class SweepLoader {
             }
             trials = (int) size;
         }
-        return new SweepSpec(strategy, trials, seed, objective, parameters);
+        SweepSpec.EarlyStopping earlyStopping = null;
+        if (sweep.has("early_stopping")) {
+            ConfigSection section = sweep.section("early_stopping");
+            section.rejectUnknownKeys(EARLY_STOPPING_KEYS);
+            int minEpochs = section.has("min_epochs") ? (int) wholeNumber(section, "min_epochs", 1, 100_000) : 1;
+            int factor = section.has("reduction_factor") ? (int) wholeNumber(section, "reduction_factor", 2, 100) : 2;
+            earlyStopping = new SweepSpec.EarlyStopping(minEpochs, factor);
+        }
+        return new SweepSpec(strategy, trials, seed, objective, parameters, earlyStopping);
     }
 
     private static Objective objective(ConfigSection section) {

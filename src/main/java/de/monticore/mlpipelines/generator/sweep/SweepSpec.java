@@ -12,9 +12,11 @@ import java.util.stream.Collectors;
  * @param trials     how many trials a random sweep draws; for a grid the number of combinations
  * @param seed       seeds a random sweep's draws: the same seed gives the same trials
  * @param objective  the metric compared between trials
- * @param parameters the swept key paths, in file order
+ * @param parameters    the swept key paths, in file order
+ * @param earlyStopping stops weak trials at epoch ends; null for none
  */
-public record SweepSpec(Strategy strategy, int trials, long seed, Objective objective, List<Parameter> parameters) {
+public record SweepSpec(Strategy strategy, int trials, long seed, Objective objective, List<Parameter> parameters,
+                        EarlyStopping earlyStopping) {
     public SweepSpec {
         parameters = List.copyOf(parameters);
     }
@@ -121,6 +123,37 @@ public record SweepSpec(Strategy strategy, int trials, long seed, Objective obje
         }
     }
 
+    /**
+     * Successive halving at epoch ends: when a trial has trained {@code minEpochs}, {@code minEpochs *
+     * reductionFactor}, {@code minEpochs * reductionFactor^2}, … epochs (a rung), its objective so far is
+     * compared with that of every trial that reached the same rung before it, itself included; unless it is
+     * among the best {@code max(1, n / reductionFactor)} of those n, it is stopped (its run ends KILLED with
+     * a failure reason saying so).
+     *
+     * @param minEpochs       the first rung, {@code >= 1}
+     * @param reductionFactor the rungs' growth and the fraction kept, {@code >= 2}
+     */
+    public record EarlyStopping(int minEpochs, int reductionFactor) {
+        /** True when a trial that trained {@code epoch} epochs is at a rung. */
+        public boolean isRung(int epoch) {
+            long rung = minEpochs;
+            while (rung < epoch) {
+                rung *= reductionFactor;
+            }
+            return rung == epoch;
+        }
+
+        /** How many of {@code n} trials at a rung go on. */
+        public int kept(int n) {
+            return Math.max(1, n / reductionFactor);
+        }
+
+        /** {@code successive halving from epoch 1, keeping 1/2 at each rung}. */
+        public String describe() {
+            return "successive halving from epoch " + minEpochs + ", keeping 1/" + reductionFactor + " at each rung";
+        }
+    }
+
     /** The definition in a few lines: strategy, objective, each parameter. */
     public List<String> describe() {
         List<String> lines = new java.util.ArrayList<>();
@@ -128,6 +161,9 @@ public record SweepSpec(Strategy strategy, int trials, long seed, Objective obje
                 + " trials, seed " + seed + ")" : " (" + trials + " trials)"));
         lines.add("objective: " + objective.describe());
         parameters.forEach(parameter -> lines.add("parameter " + parameter.keyPath() + ": " + parameter.describe()));
+        if (earlyStopping != null) {
+            lines.add("early stopping: " + earlyStopping.describe());
+        }
         return lines;
     }
 

@@ -223,4 +223,48 @@ class SweepLoaderTest {
                 + "    training.epochs: " + values + "\n    training.batch_size: " + values + "\n");
         assertTrue(text.startsWith("exp.yaml: sweep.parameters: the grid has more than 10000 combinations"), text);
     }
+
+    @Test
+    void earlyStoppingIsReadWithDefaultsAndNeedsAnEpochObjective() {
+        SweepPlan plan = parse("""
+                sweep:
+                  objective: {metric: val_accuracy, goal: maximize}
+                  parameters:
+                    training.learning_rate: [0.1]
+                  early_stopping: {reduction_factor: 3}
+                """);
+        assertEquals(new SweepSpec.EarlyStopping(1, 3), plan.spec().earlyStopping());
+        assertTrue(error("""
+                sweep:
+                  objective: {metric: train_loss, goal: minimize}
+                  parameters:
+                    training.learning_rate: [0.1]
+                  early_stopping: {min_epochs: 2}
+                """).startsWith("exp.yaml: sweep.objective.metric: 'train_loss' is logged per step, but early_stopping "
+                + "compares the objective at epoch ends; expected one of epoch, train_epoch_loss"));
+        assertTrue(error("""
+                sweep:
+                  objective: {metric: val_loss, goal: minimize}
+                  parameters:
+                    training.learning_rate: [0.1]
+                  early_stopping: {reduction_factor: 1}
+                """).startsWith("exp.yaml: sweep.early_stopping.reduction_factor: 1 is out of range; expected an "
+                + "integer from 2 to 100"));
+        assertTrue(error("""
+                sweep:
+                  objective: {metric: val_loss, goal: minimize}
+                  parameters:
+                    training.learning_rate: [0.1]
+                  early_stopping: {patience: 3}
+                """).startsWith("exp.yaml: sweep.early_stopping.patience: unknown key"));
+    }
+
+    @Test
+    void rungsGrowByTheReductionFactorAndKeepAtLeastOne() {
+        SweepSpec.EarlyStopping rule = new SweepSpec.EarlyStopping(2, 3);
+        assertEquals(List.of(2, 6, 18, 54), java.util.stream.IntStream.rangeClosed(1, 60).filter(rule::isRung).boxed()
+                .toList());
+        assertEquals(List.of(1, 1, 1, 1, 1, 2, 2, 2, 3), java.util.stream.IntStream.rangeClosed(1, 9).map(rule::kept)
+                .boxed().toList());
+    }
 }
