@@ -364,6 +364,31 @@ def test_successive_halving_stops_weak_trials_at_a_rung(launcher, tmp_path, mlfl
     assert parent.data.params["sweep.early_stopping"] == "successive halving from epoch 1, keeping 1/2 at each rung"
 
 
+def test_the_console_script_runs_a_sweep_like_the_launcher(tmp_path):
+    """The Python front door (JPype, the JVM in-process) runs trials and prints the same summary."""
+    csv_dir = tmp_path / "csv"
+    tracking = tmp_path / "tracking.yaml"
+    tracking.write_text(yaml.safe_dump({"backends": {"stdout": None, "csv": {"dir": str(csv_dir)}}}))
+    experiment_file = tmp_path / "experiment.yaml"
+    experiment_file.write_text(
+        yaml.safe_dump(experiment(grid_sweep({"training.batch_size": [64, 256]})), sort_keys=False)
+    )
+    env = {key: value for key, value in os.environ.items() if not key.startswith("MLFLOW_")}
+    env["MLPIPELINES_PYTHON"] = sys.executable
+    command = [str(CONSOLE_SCRIPT), "sweep", str(experiment_file), "--tracking", str(tracking)]
+    command += ["--out", str(tmp_path / "out"), "--parallel=2"]
+    result = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=TIMEOUT_SECONDS)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    summary = result.stdout.split("== sweep summary", 1)[1]
+    assert "grid, 2 trials, up to 2 at once; objective val_loss (minimize, last value)" in summary
+    rows = [line.split() for line in summary.splitlines() if line.startswith(("    1 ", "    2 ", "  * "))]
+    assert sorted(row[-2] for row in rows) == ["FINISHED", "FINISHED"], summary
+    tags = [yaml.safe_load((run / "tags.yaml").read_text()) for run in sorted(csv_dir.iterdir())]
+    assert sorted(tag["sweep_role"] for tag in tags) == ["parent", "trial", "trial"]
+    assert len({tag["sweep"] for tag in tags}) == 1
+
+
 BAD_SWEEPS = [
     (
         {"training.learning_rat": [0.1]},
