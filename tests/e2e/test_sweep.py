@@ -460,3 +460,35 @@ def test_an_objective_the_script_never_logs_names_what_it_logs(launcher, tmp_pat
     no_validation = workspace.run(launcher)
     assert no_validation.returncode == 2
     assert "sweep.objective.metric: 'val_accuracy' is never logged by the training script" in no_validation.stderr
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--parallel", "0"], "mlpipelines sweep: --parallel needs a whole number from 1 to 64, got '0'"),
+        (["--parallel"], "mlpipelines sweep: --parallel needs a value"),
+        (
+            ["--trials", "3"],
+            "mlpipelines sweep: unknown option '--trials'; expected --tracking, --out, --parallel or --set",
+        ),
+        (["--set", "training.learning_rate=0.2"], "sweep.parameters.training.learning_rate: is swept, so --set"),
+    ],
+)
+def test_bad_sweep_arguments_exit_2(launcher, tmp_path, arguments, message):
+    workspace = SweepWorkspace(tmp_path, "http://127.0.0.1:9")
+    workspace.write(experiment(grid_sweep()))
+    result = workspace.run(launcher, *arguments)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert message in result.stderr
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["experiment.yaml", "tracking.yaml"]
+
+
+def test_a_sweep_without_a_tracking_backend_is_refused(launcher, tmp_path):
+    workspace = SweepWorkspace(tmp_path, "http://127.0.0.1:9")
+    workspace.tracking_file.write_text("backends: {}\n")
+    workspace.write(experiment(grid_sweep()))
+    result = workspace.run(launcher)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert f"{workspace.tracking_file}: backends: no backend is enabled; a sweep reads each trial's objective" in (
+        result.stderr
+    )

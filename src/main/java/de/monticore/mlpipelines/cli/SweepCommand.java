@@ -49,7 +49,13 @@ final class SweepCommand implements Command {
                 rest.add(arg);
             }
         }
-        GenerateCommand.Arguments arguments = GenerateCommand.Arguments.parse(rest);
+        GenerateCommand.Arguments arguments;
+        try {
+            arguments = GenerateCommand.Arguments.parse(rest);
+        } catch (UsageException e) {
+            throw new UsageException(e.getMessage().replace("expected --tracking, --out or --set",
+                    "expected --tracking, --out, --parallel or --set"));
+        }
         SweepPlan plan = new SweepLoader().load(arguments.experiment(), arguments.overrides());
         TrackingConfig tracking = arguments.loadTracking();
         if (tracking.backends().isEmpty()) {
