@@ -5,8 +5,9 @@
 Runs the Java launcher (build/install/mlpipelines/bin/mlpipelines) on the example's grid of 4 trials in
 a temporary directory, tracking to STDOUT and CSV (with --mlflow also to a local SQLite MLflow store,
 whose server starts once per sweep), alternately with --parallel 1 and 2; prints the median, minimum
-and maximum whole-process wall time per setting and the sweep's own "time:" line (first trial start to
-parent end). Two cores give --parallel 2 at most a factor 2; other load on the machine shows up here.
+and maximum whole-process wall time per setting and the time the trials took (the summary's "time:"
+line: first trial start to last trial end, without the parent run's set-up such as a local MLflow
+server's start-up). Two cores give --parallel 2 at most a factor 2; other load on the machine shows up here.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ LAUNCHER = ROOT / "build" / "install" / "mlpipelines" / "bin" / "mlpipelines"
 
 
 def sweep_once(experiment: Path, parallel: int, mlflow: bool) -> tuple[float, float]:
-    """One sweep in a fresh directory; returns (process wall seconds, the sweep's own seconds)."""
+    """One sweep in a fresh directory; returns (process wall seconds, the trials' seconds)."""
     with tempfile.TemporaryDirectory(prefix="bench-sweep-") as directory:
         root = Path(directory)
         backends: dict[str, object] = {"stdout": {"experiment_name": "bench"}, "csv": {"dir": str(root / "csv")}}
@@ -44,7 +45,7 @@ def sweep_once(experiment: Path, parallel: int, mlflow: bool) -> tuple[float, fl
         wall = time.perf_counter() - start
         if result.returncode != 0:
             sys.exit(f"{' '.join(command)} exited with {result.returncode}:\n{result.stdout}\n{result.stderr}")
-        match = re.search(r"^time: +([0-9.]+) s for (\d+) trials", result.stdout, re.MULTILINE)
+        match = re.search(r"^time: +[0-9.]+ s, of which ([0-9.]+) s for (\d+) trials", result.stdout, re.MULTILINE)
         if not match or match.group(2) != "4":
             sys.exit(f"expected a sweep of 4 trials:\n{result.stdout}")
         return wall, float(match.group(1))
@@ -69,7 +70,8 @@ def main() -> int:
         sweeps = [sweep for _, sweep in samples]
         print(
             f"--parallel {parallel}: process {statistics.median(walls):.1f} s (min {min(walls):.1f}, "
-            f"max {max(walls):.1f}); sweep {statistics.median(sweeps):.1f} s"
+            f"max {max(walls):.1f}); trials {statistics.median(sweeps):.1f} s (min {min(sweeps):.1f}, "
+            f"max {max(sweeps):.1f})"
         )
     return 0
 

@@ -21,14 +21,16 @@ import java.util.Map;
  * @param plot           the plot of the objective against each parameter; null when skipped
  * @param plotNote       why the plot was skipped; null when it was made
  * @param problems       tracking problems that did not stop the sweep
- * @param wallTime       from the first trial's start to the parent's end
+ * @param wallTime       from the start of the sweep (the parent run's, a local MLflow server's start-up
+ *                       included) to the parent's end
+ * @param trialsTime     from the first trial's start to the last trial's end
  * @param parallel       how many trials ran at once at most
  * @param interrupted    true when Ctrl-C or SIGTERM stopped the sweep
  */
 public record SweepResult(String sweepId, SweepSpec spec, List<TrialResult> trials, Integer best, String parentStatus,
                           Map<String, String> parentRunIds, String parentRunName, String directory,
                           String resultsTable, String plot, String plotNote, List<String> problems, Duration wallTime,
-                          int parallel, boolean interrupted) {
+                          Duration trialsTime, int parallel, boolean interrupted) {
     public SweepResult {
         trials = List.copyOf(trials);
         parentRunIds = Map.copyOf(parentRunIds);

@@ -168,6 +168,7 @@ public final class SweepRunner implements AutoCloseable {
             thread.setDaemon(true);
             return thread;
         });
+        long trialsStart = System.nanoTime();
         List<Future<TrialResult>> futures = new ArrayList<>();
         for (Trial trial : plan.trials()) {
             futures.add(executor.submit(() -> runTrial(plan, trial, lanes, parentMlflowId, experimentFile, tracking,
@@ -178,6 +179,7 @@ public final class SweepRunner implements AutoCloseable {
             results.add(await(futures.get(i), plan.trials().get(i)));
         }
         executor.shutdown();
+        Duration trialsTime = Duration.ofNanos(System.nanoTime() - trialsStart);
         if (watchers != null) {
             watchers.shutdownNow();
         }
@@ -200,7 +202,7 @@ public final class SweepRunner implements AutoCloseable {
         Duration wall = Duration.ofNanos(System.nanoTime() - start);
         return new SweepResult(sweepId, spec, results, best, parentStatus, parentIds, parentName, directory.toString(),
                 table.toString(), plot.png() == null ? null : plot.png().toString(), plot.note(), problems, wall,
-                laneCount, interrupted.get());
+                trialsTime, laneCount, interrupted.get());
     }
 
     /** Lets a shutdown (Ctrl-C) in progress complete; call after the summary is printed. */
@@ -430,8 +432,9 @@ public final class SweepRunner implements AutoCloseable {
         lines.add("results:    " + result.resultsTable());
         lines.add("plot:       " + (result.plot() != null ? result.plot() : "skipped: " + result.plotNote()));
         result.problems().forEach(problem -> lines.add("problem:    " + problem));
-        lines.add(String.format(java.util.Locale.ROOT, "time:       %.2f s for %d trials, up to %d at once",
-                result.wallTime().toMillis() / 1000.0, result.trials().size(), result.parallel()));
+        lines.add(String.format(java.util.Locale.ROOT, "time:       %.2f s, of which %.2f s for %d trials, up to %d at "
+                + "once", result.wallTime().toMillis() / 1000.0, result.trialsTime().toMillis() / 1000.0,
+                result.trials().size(), result.parallel()));
         return lines;
     }
 
