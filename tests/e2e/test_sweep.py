@@ -389,6 +389,27 @@ def test_the_console_script_runs_a_sweep_like_the_launcher(tmp_path):
     assert len({tag["sweep"] for tag in tags}) == 1
 
 
+def test_without_matplotlib_the_sweep_completes_and_says_the_plot_was_skipped(launcher, tmp_path):
+    workspace = SweepWorkspace(tmp_path, "http://127.0.0.1:9")
+    workspace.tracking_file.write_text(yaml.safe_dump({"backends": {"csv": {"dir": str(workspace.csv_dir)}}}))
+    workspace.write(experiment(grid_sweep({"training.learning_rate": [0.1]})))
+    shadow = tmp_path / "shadow" / "matplotlib"
+    shadow.mkdir(parents=True)
+    (shadow / "__init__.py").write_text('raise ImportError("No module named matplotlib")\n')
+    workspace.env["PYTHONPATH"] = str(shadow.parent)
+
+    result = workspace.run(launcher)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"plot:       skipped: matplotlib is not installed for {sys.executable}" in result.stdout
+    (parent,) = [
+        run
+        for run in workspace.csv_dir.iterdir()
+        if yaml.safe_load((run / "tags.yaml").read_text())["sweep_role"] == "parent"
+    ]
+    assert sorted(path.name for path in (parent / "artifacts" / "sweep").iterdir()) == ["definition.txt", "results.csv"]
+
+
 BAD_SWEEPS = [
     (
         {"training.learning_rat": [0.1]},

@@ -52,4 +52,55 @@ public record SweepResult(String sweepId, SweepSpec spec, List<TrialResult> tria
     public TrialResult bestTrial() {
         return best == null ? null : trials.get(best - 1);
     }
+
+    /**
+     * The result as plain JSON-ready data (maps, lists, strings, numbers, booleans, nulls), for a JSON
+     * summary: {@code sweep}, {@code strategy}, {@code objective} ({@code metric}, {@code goal}, {@code value}),
+     * {@code parent} ({@code status}, {@code run_ids}, {@code mlflow_run_name}), {@code trials} (each with
+     * {@code number}, {@code values}, {@code status}, {@code objective}, {@code run}, {@code run_ids},
+     * {@code script}, {@code failure_reason}, {@code best}), {@code best} (the trial's number or null),
+     * {@code results}, {@code plot}, {@code plot_skipped}, {@code problems}, {@code seconds},
+     * {@code trials_seconds}, {@code parallel}, {@code interrupted}, {@code exit_code}.
+     */
+    public Map<String, Object> asMap() {
+        Map<String, Object> map = new java.util.LinkedHashMap<>();
+        map.put("sweep", sweepId);
+        map.put("strategy", spec.strategy().yamlName());
+        Map<String, Object> objective = new java.util.LinkedHashMap<>();
+        objective.put("metric", spec.objective().metric());
+        objective.put("goal", spec.objective().goal().yamlName());
+        objective.put("value", spec.objective().value().yamlName());
+        map.put("objective", objective);
+        Map<String, Object> parent = new java.util.LinkedHashMap<>();
+        parent.put("status", parentStatus);
+        parent.put("run_ids", new java.util.TreeMap<>(parentRunIds));
+        parent.put("mlflow_run_name", parentRunName);
+        map.put("parent", parent);
+        List<Map<String, Object>> rows = new java.util.ArrayList<>();
+        for (TrialResult trial : trials) {
+            Map<String, Object> row = new java.util.LinkedHashMap<>();
+            row.put("number", trial.number());
+            row.put("values", new java.util.LinkedHashMap<>(trial.values()));
+            row.put("status", trial.status());
+            row.put("objective", trial.objective());
+            row.put("run", trial.runName());
+            row.put("run_ids", new java.util.TreeMap<>(trial.runIds()));
+            row.put("script", trial.script());
+            row.put("failure_reason", trial.failureReason());
+            row.put("best", best != null && best == trial.number());
+            rows.add(row);
+        }
+        map.put("trials", rows);
+        map.put("best", best);
+        map.put("results", resultsTable);
+        map.put("plot", plot);
+        map.put("plot_skipped", plotNote);
+        map.put("problems", problems);
+        map.put("seconds", wallTime.toMillis() / 1000.0);
+        map.put("trials_seconds", trialsTime.toMillis() / 1000.0);
+        map.put("parallel", parallel);
+        map.put("interrupted", interrupted);
+        map.put("exit_code", commandExitCode());
+        return map;
+    }
 }

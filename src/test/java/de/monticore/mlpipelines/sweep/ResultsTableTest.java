@@ -50,4 +50,25 @@ class ResultsTableTest {
                 "* 3      0.1                     0.125     FINISHED     Run 4",
                 "  4      0.2                               NOT_STARTED"), ResultsTable.text(TRIALS, KEYS, "val_loss", 3));
     }
+
+    @Test
+    void theResultIsPlainDataForAJsonSummary() {
+        SweepSpec spec = new SweepSpec(SweepSpec.Strategy.GRID, 4, 0, new SweepSpec.Objective("val_loss",
+                SweepSpec.Goal.MINIMIZE, SweepSpec.Aggregate.LAST), List.of(new SweepSpec.Parameter(
+                "training.learning_rate", List.of("0.05", "0.3", "0.1", "0.2"), null)), null);
+        SweepResult result = new SweepResult("digits-sweep-1", spec, TRIALS, 3, "FINISHED", Map.of("csv_run_name",
+                "run_1"), null, "out", "out/results.csv", null, "matplotlib is not installed", List.of(),
+                java.time.Duration.ofMillis(1500), java.time.Duration.ofMillis(1200), 2, false);
+        Map<String, Object> map = result.asMap();
+        assertEquals(1, map.get("exit_code"), "trial 2 FAILED, trial 4 never started");
+        assertEquals(3, map.get("best"));
+        assertEquals(Map.of("metric", "val_loss", "goal", "minimize", "value", "last"), map.get("objective"));
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> trials = (List<Map<String, Object>>) map.get("trials");
+        assertEquals(List.of(false, false, true, false), trials.stream().map(trial -> trial.get("best")).toList());
+        assertEquals(Map.of("training.learning_rate", "0.1"), trials.get(2).get("values"));
+        assertEquals(0.125, trials.get(2).get("objective"));
+        assertEquals(1.5, map.get("seconds"));
+        assertEquals("matplotlib is not installed", map.get("plot_skipped"));
+    }
 }
