@@ -410,6 +410,55 @@ def test_without_matplotlib_the_sweep_completes_and_says_the_plot_was_skipped(la
     assert sorted(path.name for path in (parent / "artifacts" / "sweep").iterdir()) == ["definition.txt", "results.csv"]
 
 
+TPE_SWEEP = {
+    "strategy": "tpe",
+    "trials": 3,
+    "seed": 5,
+    "objective": {"metric": "val_loss", "goal": "minimize"},
+    "parameters": {
+        "training.learning_rate": {"low": 0.01, "high": 0.5, "scale": "log"},
+        "training.batch_size": [32, 128],
+    },
+}
+
+
+def test_a_tpe_sweep_asks_optuna_for_each_trial_and_tells_it_the_objective(launcher, tmp_path, mlflow_server, client):
+    workspace = SweepWorkspace(tmp_path, mlflow_server.url)
+    workspace.write(experiment(TPE_SWEEP))
+
+    result = workspace.run(launcher, "--parallel", "2")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    parent, trials = parent_and_trials(client, workspace.experiment_name)
+    assert len(trials) == 3
+    assert all(run.data.tags["mlflow.parentRunId"] == parent.info.run_id for run in trials)
+    for run in trials:
+        assert 0.01 <= float(run.data.params["learning_rate"]) <= 0.5
+        assert run.data.params["batch_size"] in {"32", "128"}
+    losses = {run.data.tags["sweep_trial"]: last_value(client, run.info.run_id, "val_loss") for run in trials}
+    best = min(losses, key=losses.__getitem__)
+    assert parent.data.params["best_trial"] == best
+    assert parent.data.params["sweep.strategy"] == "tpe"
+
+
+def test_a_tpe_sweep_without_optuna_exits_2_with_nothing_written(launcher, tmp_path):
+    workspace = SweepWorkspace(tmp_path, "http://127.0.0.1:9")
+    workspace.write(experiment(TPE_SWEEP))
+    shadow = tmp_path / "shadow" / "optuna"
+    shadow.mkdir(parents=True)
+    (shadow / "__init__.py").write_text('raise ImportError("No module named optuna")\n')
+    workspace.env["PYTHONPATH"] = str(shadow.parent)
+
+    result = workspace.run(launcher)
+
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert (
+        f"{workspace.experiment_file}: sweep.strategy: tpe needs Optuna for {sys.executable}: optuna is not "
+        "installed (pip install 'mlpipelines-tracking[optuna]')" in result.stderr
+    )
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["experiment.yaml", "shadow", "tracking.yaml"]
+
+
 BAD_SWEEPS = [
     (
         {"training.learning_rat": [0.1]},

@@ -1,5 +1,6 @@
 package de.monticore.mlpipelines.sweep;
 
+import de.monticore.mlpipelines.generator.ExperimentLoader;
 import de.monticore.mlpipelines.generator.ExperimentSpec;
 import de.monticore.mlpipelines.generator.sweep.SweepPlan;
 import de.monticore.mlpipelines.generator.sweep.SweepSpec;
@@ -33,6 +34,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -131,18 +133,35 @@ public final class SweepRunner implements AutoCloseable {
         long start = System.nanoTime();
         ExperimentSpec experiment = plan.experiment();
         SweepSpec spec = plan.spec();
+        // Before anything is written: a tpe sweep without Optuna is bad input.
+        OptunaSampler sampler = spec.strategy() == SweepSpec.Strategy.TPE
+                ? OptunaSampler.start(python, spec, experimentFile.toString()) : null;
+        try {
+            return run(plan, experimentFile, tracking, outDirectory, sampler, start);
+        } finally {
+            if (sampler != null) {
+                sampler.close();
+            }
+        }
+    }
+
+    private SweepResult run(SweepPlan plan, Path experimentFile, TrackingConfig tracking, Path outDirectory,
+                            OptunaSampler sampler, long start) {
+        ExperimentSpec experiment = plan.experiment();
+        SweepSpec spec = plan.spec();
+        int trialCount = spec.trials();
         Path directory = claimDirectory(outDirectory.resolve(SWEEPS_DIRECTORY).resolve(experiment.directoryName()));
         String sweepId = experiment.directoryName() + "-" + directory.getFileName() + "-"
                 + ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'"));
-        out.println("sweep " + sweepId + ": " + plan.trials().size() + " trials of " + experiment.name().replace("\n",
-                "\\n") + ", up to " + Math.min(parallel, plan.trials().size()) + " at once; " + directory);
+        out.println("sweep " + sweepId + ": " + trialCount + " trials of " + experiment.name().replace("\n",
+                "\\n") + ", up to " + Math.min(parallel, trialCount) + " at once; " + directory);
 
         MultiBackendTracker parent = TrackerFactory.createTracker(tracking);
         Map<String, String> parentIds = startParent(parent, spec, sweepId, experimentFile);
         String parentMlflowId = parentIds.get("mlflow_run_id");
         String parentName = mlflowRunName(parent);
 
-        int laneCount = Math.max(1, Math.min(parallel, plan.trials().size()));
+        int laneCount = Math.max(1, Math.min(parallel, trialCount));
         BlockingQueue<MultiBackendTracker> lanes = new LinkedBlockingQueue<>();
         List<MultiBackendTracker> allLanes = new ArrayList<>();
         for (int i = 0; i < laneCount; i++) {
@@ -170,13 +189,52 @@ public final class SweepRunner implements AutoCloseable {
         });
         long trialsStart = System.nanoTime();
         List<Future<TrialResult>> futures = new ArrayList<>();
-        for (Trial trial : plan.trials()) {
-            futures.add(executor.submit(() -> runTrial(plan, trial, lanes, parentMlflowId, experimentFile, tracking,
-                    outDirectory, halving, watchers)));
+        if (sampler == null) {
+            for (Trial trial : plan.trials()) {
+                futures.add(executor.submit(() -> runTrial(plan, trial, lanes, parentMlflowId, experimentFile,
+                        tracking, outDirectory, halving, watchers)));
+            }
+        } else {
+            // Ask-and-tell: a trial is asked for when a lane is free, and told its objective when it ends.
+            java.util.concurrent.Semaphore free = new java.util.concurrent.Semaphore(laneCount);
+            for (int number = 1; number <= trialCount; number++) {
+                free.acquireUninterruptibly();
+                if (interrupted.get() || shuttingDown()) {
+                    free.release();
+                    futures.add(CompletableFuture.completedFuture(notStarted(number, Map.of())));
+                    continue;
+                }
+                OptunaSampler.Asked asked;
+                Trial trial;
+                try {
+                    asked = sampler.ask();
+                    Map<String, String> all = new LinkedHashMap<>(plan.overrides());
+                    all.putAll(asked.values());
+                    trial = new Trial(number, asked.values(), new ExperimentLoader().load(experimentFile, all));
+                } catch (RuntimeException e) {
+                    free.release();
+                    problems.add("trial " + number + ": " + e.getMessage());
+                    futures.add(CompletableFuture.completedFuture(new TrialResult(number, Map.of(),
+                            RunStatus.FAILED.name(), null, null, Map.of(), null, e.getMessage())));
+                    continue;
+                }
+                Trial asTrial = trial;
+                futures.add(executor.submit(() -> {
+                    try {
+                        TrialResult result = runTrial(plan, asTrial, lanes, parentMlflowId, experimentFile, tracking,
+                                outDirectory, halving, watchers);
+                        attempt("telling Optuna trial " + asTrial.number() + "'s objective", () -> sampler.tell(
+                                asked.number(), result.finished() ? result.objective() : null));
+                        return result;
+                    } finally {
+                        free.release();
+                    }
+                }));
+            }
         }
         List<TrialResult> results = new ArrayList<>();
         for (int i = 0; i < futures.size(); i++) {
-            results.add(await(futures.get(i), plan.trials().get(i)));
+            results.add(await(futures.get(i), i + 1));
         }
         executor.shutdown();
         Duration trialsTime = Duration.ofNanos(System.nanoTime() - trialsStart);
@@ -243,7 +301,7 @@ public final class SweepRunner implements AutoCloseable {
             Map<String, String> params = new LinkedHashMap<>();
             params.put("sweep.strategy", spec.strategy().yamlName());
             params.put("sweep.trials", String.valueOf(spec.trials()));
-            if (spec.strategy() == SweepSpec.Strategy.RANDOM) {
+            if (spec.strategy() != SweepSpec.Strategy.GRID) {
                 params.put("sweep.seed", String.valueOf(spec.seed()));
             }
             params.put("sweep.objective", spec.objective().describe());
@@ -294,7 +352,7 @@ public final class SweepRunner implements AutoCloseable {
                                  String parentMlflowId, Path experimentFile, TrackingConfig tracking,
                                  Path outDirectory, SuccessiveHalving halving, ScheduledExecutorService watchers)
             throws InterruptedException {
-        String label = "trial " + trial.number() + "/" + plan.trials().size();
+        String label = "trial " + trial.number() + "/" + plan.spec().trials();
         if (interrupted.get() || shuttingDown()) {
             return notStarted(trial);
         }
@@ -350,24 +408,26 @@ public final class SweepRunner implements AutoCloseable {
         }
     }
 
-    private TrialResult await(Future<TrialResult> future, Trial trial) {
+    private TrialResult await(Future<TrialResult> future, int number) {
         try {
             return future.get();
         } catch (ExecutionException e) {
             String reason = String.valueOf(e.getCause());
-            problems.add("trial " + trial.number() + ": " + reason);
-            return new TrialResult(trial.number(), trial.loggedValues(), RunStatus.FAILED.name(), null, null, Map.of(),
-                    null, reason);
+            problems.add("trial " + number + ": " + reason);
+            return new TrialResult(number, Map.of(), RunStatus.FAILED.name(), null, null, Map.of(), null, reason);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             interrupted.set(true);
-            return notStarted(trial);
+            return notStarted(number, Map.of());
         }
     }
 
     private static TrialResult notStarted(Trial trial) {
-        return new TrialResult(trial.number(), trial.loggedValues(), TrialResult.NOT_STARTED, null, null, Map.of(),
-                null, null);
+        return notStarted(trial.number(), trial.loggedValues());
+    }
+
+    private static TrialResult notStarted(int number, Map<String, String> values) {
+        return new TrialResult(number, values, TrialResult.NOT_STARTED, null, null, Map.of(), null, null);
     }
 
     /** The objective from the trial's journal: its last or best value; null when it logged none. */

@@ -111,33 +111,65 @@ public final class SweepLoader {
                 throw parameters.error(keyPath, "is swept, so --set " + keyPath + " has no effect; remove one of them");
             }
         }
+        if (spec.strategy() == Strategy.TPE) {
+            // Trials are chosen while the sweep runs: every listed value and both ends of every range now.
+            for (Map<String, String> candidate : candidates(spec)) {
+                validate(top, parameters, spec, overrides, experiment, candidate, "the candidate "
+                        + candidate.keySet().iterator().next() + "=" + candidate.values().iterator().next(), 1);
+            }
+            return new SweepPlan(spec, base, List.of(), overrides);
+        }
         List<Map<String, String>> values = spec.strategy() == Strategy.GRID ? grid(spec) : draws(spec);
         List<Trial> trials = new ArrayList<>();
         for (Map<String, String> trialValues : values) {
             int number = trials.size() + 1;
-            Map<String, String> all = new LinkedHashMap<>(overrides);
-            all.putAll(trialValues);
-            ExperimentSpec trialExperiment;
-            try {
-                trialExperiment = experiment.apply(all);
-            } catch (TrackingConfigException e) {
-                throw trialError(top.file(), parameters, e, number, trialValues);
-            }
-            checkObjective(top.section("sweep").section("objective"), spec.objective(), trialExperiment, number);
-            checkEarlyStopping(top.section("sweep"), spec, trialExperiment);
-            trials.add(new Trial(number, trialValues, trialExperiment));
+            trials.add(new Trial(number, trialValues, validate(top, parameters, spec, overrides, experiment,
+                    trialValues, "trial " + number, number)));
         }
-        return new SweepPlan(spec, base, trials);
+        return new SweepPlan(spec, base, trials, overrides);
+    }
+
+    private static ExperimentSpec validate(ConfigSection top, ConfigSection parameters, SweepSpec spec,
+                                           Map<String, String> overrides,
+                                           Function<Map<String, String>, ExperimentSpec> experiment,
+                                           Map<String, String> values, String label, int number) {
+        Map<String, String> all = new LinkedHashMap<>(overrides);
+        all.putAll(values);
+        ExperimentSpec trialExperiment;
+        try {
+            trialExperiment = experiment.apply(all);
+        } catch (TrackingConfigException e) {
+            throw trialError(top.file(), parameters, e, label, values);
+        }
+        checkObjective(top.section("sweep").section("objective"), spec.objective(), trialExperiment, number);
+        checkEarlyStopping(top.section("sweep"), spec, trialExperiment);
+        return trialExperiment;
+    }
+
+    /** One value of one parameter at a time: each listed value and each end of each range. */
+    private static List<Map<String, String>> candidates(SweepSpec spec) {
+        List<Map<String, String>> candidates = new ArrayList<>();
+        for (Parameter parameter : spec.parameters()) {
+            List<String> values = parameter.values() != null ? parameter.values()
+                    : List.of(draw(parameter.range(), 0.0), endText(parameter.range()));
+            values.forEach(value -> candidates.add(Map.of(parameter.keyPath(), value)));
+        }
+        return candidates;
+    }
+
+    private static String endText(Range range) {
+        return range.integer() ? String.valueOf((long) range.high())
+                : BigDecimal.valueOf(range.high()).stripTrailingZeros().toPlainString();
     }
 
     private static TrackingConfigException trialError(String file, ConfigSection parameters, TrackingConfigException e,
-                                                      int number, Map<String, String> values) {
+                                                      String label, Map<String, String> values) {
         String keyPath = e.getKeyPath();
         if (values.containsKey(keyPath)) {
-            return parameters.error(keyPath, "the value " + values.get(keyPath) + " (trial " + number + ") is refused: "
+            return parameters.error(keyPath, "the value " + values.get(keyPath) + " (" + label + ") is refused: "
                     + e.getProblem());
         }
-        return new TrackingConfigException(file, keyPath, e.getProblem() + " (with the values of sweep trial " + number
+        return new TrackingConfigException(file, keyPath, e.getProblem() + " (with the values of sweep " + label
                 + ": " + values.entrySet().stream().map(entry -> entry.getKey() + "=" + entry.getValue())
                 .collect(Collectors.joining(", ")) + ")", e);
     }
@@ -174,15 +206,16 @@ public final class SweepLoader {
         List<Parameter> parameters = parameters(sweep.section("parameters"), strategy);
         long seed = sweep.has("seed") ? wholeNumber(sweep, "seed", 0, Long.MAX_VALUE) : 0;
         int trials;
-        if (strategy == Strategy.RANDOM) {
+        if (strategy != Strategy.GRID) {
             if (!sweep.has("trials")) {
-                throw sweep.error("trials", "missing; a random sweep needs the number of trials, from 1 to " + MAX_TRIALS);
+                throw sweep.error("trials", "missing; a " + strategy.yamlName() + " sweep needs the number of trials, "
+                        + "from 1 to " + MAX_TRIALS);
             }
             trials = (int) wholeNumber(sweep, "trials", 1, MAX_TRIALS);
         } else {
             for (String key : List.of("trials", "seed")) {
                 if (sweep.has(key)) {
-                    throw sweep.error(key, "only applies to strategy random; a grid runs every combination");
+                    throw sweep.error(key, "only applies to strategies random and tpe; a grid runs every combination");
                 }
             }
             long size = 1;

@@ -26,7 +26,12 @@ public record SweepSpec(Strategy strategy, int trials, long seed, Objective obje
         /** Every combination of the parameters' values, the first parameter varying slowest. */
         GRID,
         /** {@code trials} independent draws, each parameter drawn uniformly from its values or range. */
-        RANDOM;
+        RANDOM,
+        /**
+         * {@code trials} chosen one after another by Optuna's TPE sampler (ask-and-tell) from the objectives
+         * of the trials before; needs the {@code optuna} Python package.
+         */
+        TPE;
 
         /** The name used in experiment.yaml. */
         public String yamlName() {
@@ -157,7 +162,7 @@ public record SweepSpec(Strategy strategy, int trials, long seed, Objective obje
     /** The definition in a few lines: strategy, objective, each parameter. */
     public List<String> describe() {
         List<String> lines = new java.util.ArrayList<>();
-        lines.add("strategy: " + strategy.yamlName() + (strategy == Strategy.RANDOM ? " (" + trials
+        lines.add("strategy: " + strategy.yamlName() + (strategy != Strategy.GRID ? " (" + trials
                 + " trials, seed " + seed + ")" : " (" + trials + " trials)"));
         lines.add("objective: " + objective.describe());
         parameters.forEach(parameter -> lines.add("parameter " + parameter.keyPath() + ": " + parameter.describe()));

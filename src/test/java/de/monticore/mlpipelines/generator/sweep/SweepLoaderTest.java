@@ -178,8 +178,8 @@ class SweepLoaderTest {
         "objective: {metric: val_loss, goal: minimize, value: mean}|exp.yaml: sweep.objective.value: 'mean' is not a "
                 + "value to compare; expected one of last, best",
         "objective: {metric: val_loss, goal: minimize, by: x}|exp.yaml: sweep.objective.by: unknown key",
-        "strategy: bayes|exp.yaml: sweep.strategy: 'bayes' is not a strategy; expected one of grid, random",
-        "trials: 3|exp.yaml: sweep.trials: only applies to strategy random",
+        "strategy: bayes|exp.yaml: sweep.strategy: 'bayes' is not a strategy; expected one of grid, random, tpe",
+        "trials: 3|exp.yaml: sweep.trials: only applies to strategies random and tpe",
         "early_stop: 3|exp.yaml: sweep.early_stop: unknown key",
     })
     void badSweepKeysNameTheKeyPath(String line, String message) {
@@ -266,5 +266,30 @@ class SweepLoaderTest {
                 .toList());
         assertEquals(List.of(1, 1, 1, 1, 1, 2, 2, 2, 3), java.util.stream.IntStream.rangeClosed(1, 9).map(rule::kept)
                 .boxed().toList());
+    }
+
+    @Test
+    void aTpeSweepValidatesEveryValueAndRangeEndBeforeItRuns() {
+        SweepPlan plan = parse("""
+                sweep:
+                  strategy: tpe
+                  trials: 5
+                  objective: {metric: val_loss, goal: minimize}
+                  parameters:
+                    training.learning_rate: {low: 0.01, high: 0.5, scale: log}
+                    training.batch_size: [32, 128]
+                """, Map.of("training.epochs", "4"));
+        assertEquals(List.of(), plan.trials());
+        assertEquals(5, plan.spec().trials());
+        assertEquals(Map.of("training.epochs", "4"), plan.overrides());
+        assertTrue(error("""
+                sweep:
+                  strategy: tpe
+                  trials: 5
+                  objective: {metric: val_loss, goal: minimize}
+                  parameters:
+                    training.validation_split: {low: 0.1, high: 1.5}
+                """).startsWith("exp.yaml: sweep.parameters.training.validation_split: the value 1.5 (the candidate "
+                + "training.validation_split=1.5) is refused: is 1.5; expected a fraction"));
     }
 }
