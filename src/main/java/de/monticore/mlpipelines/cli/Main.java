@@ -25,6 +25,7 @@ public final class Main {
         COMMANDS.put("check-config", new CheckConfigCommand());
         COMMANDS.put("backends", new BackendsCommand());
         COMMANDS.put("replay", new ReplayCommand());
+        COMMANDS.put("sweep", new SweepCommand());
     }
 
     private Main() {

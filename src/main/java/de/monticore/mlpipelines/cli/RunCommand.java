@@ -2,8 +2,8 @@ package de.monticore.mlpipelines.cli;
 
 import de.monticore.mlpipelines.generator.ExperimentSpec;
 import de.monticore.mlpipelines.generator.GeneratedExperiment;
-import de.monticore.mlpipelines.generator.TrainingScriptGenerator;
 import de.monticore.mlpipelines.pipeline.LaunchResult;
+import de.monticore.mlpipelines.pipeline.PreparedRun;
 import de.monticore.mlpipelines.pipeline.PythonEnvironment;
 import de.monticore.mlpipelines.pipeline.TrainingJob;
 import de.monticore.mlpipelines.pipeline.TrainingLauncher;
@@ -18,7 +18,7 @@ import java.util.List;
 /**
  * {@code mlpipelines run EXPERIMENT.yaml [--tracking TRACKING.yaml] [--out DIR] [--set KEY.PATH=VALUE]…}:
  * generates the training script into a directory of this run alone
- * ({@link TrainingScriptGenerator#generateRun}), runs it as a tracked run (see {@link TrainingLauncher})
+ * ({@link PreparedRun}), runs it as a tracked run (see {@link TrainingLauncher})
  * with every hyperparameter given as an option, and prints a summary naming that directory.
  * Exit code 0 when the run FINISHED, 1 when it FAILED, 130 when it was KILLED, 2 for bad input
  * (nothing is started then).
@@ -37,7 +37,8 @@ final class RunCommand implements Command {
         TrackingConfig tracking = arguments.loadTracking();
         tracking.warnings().forEach(warning -> err.println("warning: " + warning));
         long generationStart = System.nanoTime();
-        GeneratedExperiment generated = new TrainingScriptGenerator().generateRun(experiment, tracking, arguments.out());
+        PreparedRun prepared = PreparedRun.prepare(experiment, arguments.experiment(), tracking, arguments.out());
+        GeneratedExperiment generated = prepared.generated();
         long generationEnd = System.nanoTime();
         out.println("generated " + generated.script());
         if (tracking.backends().isEmpty()) {
@@ -45,8 +46,7 @@ final class RunCommand implements Command {
         }
 
         RunTracker tracker = TrackerFactory.createTracker(tracking);
-        TrainingJob job = new TrainingJob(generated.script(), arguments.experiment(), experiment.hyperparameters(),
-                TrainingScriptGenerator.scriptOptions(experiment), TrainingScriptGenerator.PARAMS_LOGGED_OPTION);
+        TrainingJob job = prepared.job();
         // Closed after the summary: an interrupted launcher still prints it before the JVM exits.
         try (TrainingLauncher launcher = new TrainingLauncher(PythonEnvironment.interpreter(), out, err)) {
             LaunchResult result = launcher.launch(tracker, job);

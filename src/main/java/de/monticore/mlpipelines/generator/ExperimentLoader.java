@@ -47,7 +47,8 @@ import java.util.stream.Collectors;
  * }</pre>
  */
 public final class ExperimentLoader {
-    private static final Set<String> TOP_LEVEL_KEYS = Set.of("name", "model", "dataset", "training");
+    // sweep: read by generator.sweep.SweepLoader; `run` trains the experiment without it.
+    private static final Set<String> TOP_LEVEL_KEYS = Set.of("name", "model", "dataset", "training", "sweep");
     private static final Set<String> MLP_KEYS = Set.of("type", "hidden_sizes", "activation");
     private static final Set<String> SOFTMAX_KEYS = Set.of("type");
     private static final Set<String> TRAINING_KEYS =

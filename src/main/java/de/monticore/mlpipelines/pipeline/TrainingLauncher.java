@@ -81,6 +81,8 @@ public final class TrainingLauncher implements AutoCloseable {
     private final Thread shutdownHook = new Thread(this::stopAndAwaitEnd, "mlpipelines-stop-training");
     private volatile boolean hooked;
     private boolean launched;
+    /** Why a caller stopped the training, for the run's failure reason; null for an interrupt. */
+    private String stopReason;
 
     /**
      * @param python         the interpreter ({@code PythonEnvironment.interpreter()})
@@ -155,6 +157,20 @@ public final class TrainingLauncher implements AutoCloseable {
         training.stop();
     }
 
+    /**
+     * As {@link #stop()}, for a caller that ends the training on purpose (a sweep stopping a weak trial):
+     * the run ends KILLED with {@code reason} as its {@value #FAILURE_REASON_TAG} instead of the interrupt's.
+     * The first reason given wins.
+     */
+    public void stop(String reason) {
+        synchronized (lock) {
+            if (stopReason == null) {
+                stopReason = reason;
+            }
+        }
+        stop();
+    }
+
     private void stopAndAwaitEnd() {
         stop();
         try {
@@ -204,6 +220,11 @@ public final class TrainingLauncher implements AutoCloseable {
             ExitStatus end = ExitStatus.of(exitCode, training.stopRequested(), stderr);
             status = end.status();
             failureReason = end.reason();
+            synchronized (lock) {
+                if (status == RunStatus.KILLED && stopReason != null) {
+                    failureReason = stopReason;
+                }
+            }
         } catch (IOException e) {
             failureReason = "could not start " + python + ": " + e.getMessage();
             trainingEnd = System.nanoTime();
