@@ -293,8 +293,8 @@ public final class SweepLoader {
             throw new TrackingConfigException(parameter.file(), parameter.path(), "a range has no grid points; "
                     + "expected values (a list) for strategy grid, or strategy random");
         }
-        String lowText = parameter.string("low", null).strip();
-        String highText = parameter.string("high", null).strip();
+        String lowText = parameter.numberText("low", null, "a number").strip();
+        String highText = parameter.numberText("high", null, "a number").strip();
         boolean integer = lowText.matches("-?\\d+") && highText.matches("-?\\d+");
         double low = number(parameter, "low", lowText);
         double high = number(parameter, "high", highText);
@@ -314,7 +314,7 @@ public final class SweepLoader {
     }
 
     private static List<String> values(ConfigSection section, String key) {
-        List<String> values = section.stringList(key);
+        List<String> values = section.scalarList(key);
         if (values.isEmpty()) {
             throw section.error(key, "is empty; expected at least one value");
         }
@@ -393,7 +393,7 @@ public final class SweepLoader {
     }
 
     private static long wholeNumber(ConfigSection section, String key, long min, long max) {
-        String text = section.string(key, "").strip();
+        String text = section.numberText(key, "", "an integer from " + min + " to " + max).strip();
         long value;
         try {
             value = Long.parseLong(text);

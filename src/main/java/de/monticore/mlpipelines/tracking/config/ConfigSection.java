@@ -124,6 +124,29 @@ public final class ConfigSection {
         return result;
     }
 
+    /**
+     * A list of scalars as their texts: strings (with {@code ${ENV_VAR}} references resolved), numbers and
+     * booleans as written. For lists whose items take the type of another key, such as a sweep's values,
+     * which are checked later against the key they stand for.
+     */
+    public List<String> scalarList(String key) {
+        if (!has(key)) {
+            return List.of();
+        }
+        Object value = values.get(key);
+        if (!(value instanceof List)) {
+            throw error(key, "expected a list of values, got " + describe(value));
+        }
+        List<String> result = new ArrayList<>();
+        List<?> items = (List<?>) value;
+        for (int i = 0; i < items.size(); i++) {
+            Object item = items.get(i);
+            result.add(item instanceof Number || item instanceof Boolean ? item.toString()
+                    : stringValue(item, pathOf(key) + "[" + i + "]"));
+        }
+        return result;
+    }
+
     /** A string value that must be present and not blank. */
     public String requireString(String key) {
         String value = string(key, null);

@@ -134,12 +134,12 @@ class SweepLoaderTest {
         "training.learning_rate: [0.1, -1]|exp.yaml: sweep.parameters.training.learning_rate: the value -1 (trial 2) "
                 + "is refused: is -1.0; expected a number greater than 0",
         "training.epochs: [2, ten]|exp.yaml: sweep.parameters.training.epochs: the value ten (trial 2) is refused: "
-                + "'ten' is not a whole number",
+                + "'ten' is a string; expected a number",
         "training.learning_rate: {low: 0.1, high: 0.5}|exp.yaml: sweep.parameters.training.learning_rate: a range has "
                 + "no grid points; expected values (a list) for strategy grid, or strategy random",
         "training.learning_rate: {values: [0.1], low: 0.1}|exp.yaml: sweep.parameters.training.learning_rate.low: "
                 + "does not go with values",
-        "training.learning_rate: 0.1|exp.yaml: sweep.parameters.training.learning_rate: expected a list of strings",
+        "training.learning_rate: 0.1|exp.yaml: sweep.parameters.training.learning_rate: expected a list of values",
         "model.type: [softmax_regression]|exp.yaml: model.hidden_sizes: only applies to type mlp; a "
                 + "softmax_regression has no hidden layers (with the values of sweep trial 1: model.type=softmax_regression)",
     })
@@ -159,7 +159,7 @@ class SweepLoaderTest {
                 + "a scale; expected linear or log",
         "{low: 0.1}|exp.yaml: sweep.parameters.training.learning_rate: expected values (a list) or a range with low "
                 + "and high",
-        "{low: a, high: 1}|exp.yaml: sweep.parameters.training.learning_rate.low: 'a' is not a number",
+        "{low: a, high: 1}|exp.yaml: sweep.parameters.training.learning_rate.low: 'a' is a string; expected a number",
     })
     void badRangesNameTheKeyPath(String range, String message) {
         String text = error("sweep:\n  strategy: random\n  trials: 3\n  objective: {metric: val_loss, goal: minimize}\n"
