@@ -96,7 +96,9 @@ def load_data(spec: Mapping[str, Any], validation_split: float, seed: int) -> Sp
         index = {value: position for position, value in enumerate(classes)}
         unknown = sorted({str(value) for value in val_y} - set(index))
         if unknown:
-            raise DataError(f"{validation_path or where}: validation labels {unknown[:5]} do not occur in the training data")
+            raise DataError(
+                f"{validation_path or where}: validation labels {unknown[:5]} do not occur in the training data"
+            )
         train_y = np.array([index[str(value)] for value in train_y], dtype=np.int64)
         val_y = np.array([index[str(value)] for value in val_y], dtype=np.int64)
     else:
@@ -164,9 +166,7 @@ def _csv(path: Path, label: str) -> tuple[np.ndarray, np.ndarray]:
             try:
                 values.append(float(cell))
             except ValueError:
-                raise DataError(
-                    f"{path}: line {line}, column {header[column]!r}: {cell!r} is not a number"
-                ) from None
+                raise DataError(f"{path}: line {line}, column {header[column]!r}: {cell!r} is not a number") from None
         features.append(values)
         labels.append(row[label_column].strip())
     if not labels:
@@ -179,7 +179,9 @@ def _npz(path: Path) -> tuple[np.ndarray, np.ndarray]:
         with np.load(path, allow_pickle=False) as arrays:
             missing = [name for name in ("x", "y") if name not in arrays.files]
             if missing:
-                raise DataError(f"{path}: has no array {missing[0]!r} (it has {', '.join(arrays.files)}); expected x and y")
+                raise DataError(
+                    f"{path}: has no array {missing[0]!r} (it has {', '.join(arrays.files)}); expected x and y"
+                )
             features, labels = np.asarray(arrays["x"], dtype=np.float64), np.asarray(arrays["y"]).reshape(-1)
     except (OSError, ValueError) as error:
         if isinstance(error, DataError):

@@ -130,7 +130,9 @@ def build_optimizer(model: nn.Module, settings: Settings) -> torch.optim.Optimiz
     raise ValueError(f"optimizer {settings.optimizer!r} is not one of sgd, adam, adamw")
 
 
-def build_scheduler(optimizer: torch.optim.Optimizer, settings: Settings) -> torch.optim.lr_scheduler.LRScheduler | None:
+def build_scheduler(
+    optimizer: torch.optim.Optimizer, settings: Settings
+) -> torch.optim.lr_scheduler.LRScheduler | None:
     """The learning-rate schedule, stepped once per epoch; None for ``none``."""
     if settings.lr_schedule == "none":
         return None
@@ -187,7 +189,7 @@ def _loader(split: Split, settings: Settings, group: ProcessGroup) -> DataLoader
     dataset = TensorDataset(torch.from_numpy(split.train_x), torch.from_numpy(split.train_y))
     if group.world_size > 1:
         # Each process trains on its own shard; the sampler reshuffles per epoch from the seed.
-        sampler = DistributedSampler(
+        sampler: DistributedSampler[Any] = DistributedSampler(
             dataset, num_replicas=group.world_size, rank=group.rank, shuffle=True, seed=settings.seed
         )
         return DataLoader(dataset, batch_size=settings.batch_size, sampler=sampler)

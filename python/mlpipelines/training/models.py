@@ -45,7 +45,7 @@ def keep_model(model: nn.Module, example: np.ndarray, tracker: Any, directory: s
         try:
             model_uri = log_mlflow_model(model, example, mlflow_backend)
             tracker.set_tags({"logged_model_uri": model_uri})
-        except Exception as error:  # noqa: BLE001 - the run goes on; the failure is reported once
+        except Exception as error:  # the run goes on; the failure is reported once
             _LOG.error("could not log the model to MLflow: %s: %s", type(error).__name__, error)
             tracker.set_tags({"model_logging_error": f"{type(error).__name__}: {error}"[:500]})
     return path
@@ -54,7 +54,6 @@ def keep_model(model: nn.Module, example: np.ndarray, tracker: Any, directory: s
 def log_mlflow_model(model: nn.Module, example: np.ndarray, backend: Any) -> str:
     """Logs ``model`` with ``mlflow.pytorch.log_model`` into the run of the MLflow tracking backend; returns its URI."""
     import mlflow
-    import mlflow.pytorch
     from mlflow.models import infer_signature
 
     backend.flush()  # an own run exists only once something was delivered
@@ -62,14 +61,32 @@ def log_mlflow_model(model: nn.Module, example: np.ndarray, backend: Any) -> str
     if run_id is None:
         raise RuntimeError("the MLflow backend has no run yet")
     mlflow.set_tracking_uri(backend.options.mlflow_tracking_uri)
+    # The logged model belongs to an experiment of its own choosing unless told: the run's.
+    mlflow.set_experiment(experiment_id=mlflow.MlflowClient().get_run(run_id).info.experiment_id)
     model.eval()
     with torch.no_grad():
         output = model(torch.from_numpy(example)).numpy()
-    info = mlflow.pytorch.log_model(
+    # MLflow warns on every pickled model; the choice is deliberate (see below), so the console stays quiet.
+    pytorch_logger = logging.getLogger("mlflow.pytorch")
+    level = pytorch_logger.level
+    pytorch_logger.setLevel(logging.ERROR)
+    try:
+        info = _log_model(model, run_id, infer_signature(example, output))
+    finally:
+        pytorch_logger.setLevel(level)
+    return str(info.model_uri)
+
+
+def _log_model(model: nn.Module, run_id: str, signature: Any) -> Any:
+    import mlflow.pytorch
+
+    return mlflow.pytorch.log_model(
         model,
         name="model",
         run_id=run_id,  # Model.log's: links the logged model to this run without starting or ending it
-        signature=infer_signature(example, output),
+        signature=signature,
         pip_requirements=MODEL_REQUIREMENTS,
+        # The whole nn.Module, as mlflow.pytorch.load_model returns it; MLflow 3's default 'pt2'
+        # traces the graph instead and loads back as an exported program.
+        serialization_format="pickle",
     )
-    return str(info.model_uri)
