@@ -137,7 +137,9 @@ class ExperimentCommandsTest {
     void anUnknownSetKeyPathOrAMalformedSetIsAnErrorNamingItAndWritesNothing() throws IOException {
         Path good = experiment("1");
         String validKeys = "expected one of name, model.type, model.hidden_sizes, model.activation, dataset, "
-                + "training.epochs, training.batch_size, training.learning_rate, training.seed, training.validation_split";
+                + "training.epochs, training.batch_size, training.learning_rate, training.seed, training.validation_split, "
+                + "framework, training.optimizer, training.momentum, training.weight_decay, training.grad_clip_norm, "
+                + "distributed.processes";
         assertEquals("mlpipelines: EXPERIMENT: training.epoch: unknown key path given to --set; " + validKeys + "\n",
                 messageFor("run", good, "--set", "training.epoch=3"));
         assertEquals("mlpipelines: EXPERIMENT: training: unknown key path given to --set; " + validKeys + "\n",
