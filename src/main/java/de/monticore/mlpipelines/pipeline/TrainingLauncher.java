@@ -192,7 +192,13 @@ public final class TrainingLauncher implements AutoCloseable {
             Map<String, String> scriptParams = withJournal(pythonParams, backends, journal);
             List<String> command = command(job, scriptParams);
             trainingStart = System.nanoTime();
-            exitCode = training.run(command, SCRIPT_ENVIRONMENT, stderrTail);
+            Map<String, String> environment = SCRIPT_ENVIRONMENT;
+            if (job.processes() > 1 && System.getenv("OMP_NUM_THREADS") == null) {
+                // What torchrun sets anyway for several processes, given here so that it prints no banner about it.
+                environment = new java.util.HashMap<>(SCRIPT_ENVIRONMENT);
+                environment.put("OMP_NUM_THREADS", "1");
+            }
+            exitCode = training.run(command, environment, stderrTail);
             trainingEnd = System.nanoTime();
             if (exitCode != null && exitCode != 0 && !training.stopRequested() && journal != null) {
                 // The script died: deliver what it journaled but its backends had not stored, then end the run.
@@ -265,7 +271,8 @@ public final class TrainingLauncher implements AutoCloseable {
     }
 
     /**
-     * {@code python script --key=value …}: the tracking options and the job's script options together,
+     * {@code python script --key=value …} (with {@code -m torch.distributed.run … } before the script for
+     * several processes): the tracking options and the job's script options together,
      * sorted by key (see {@link #pythonArguments(Map)}), then the job's params-logged flag.
      *
      * @throws TrackingException when a script option has the key of a tracking option
@@ -277,7 +284,14 @@ public final class TrainingLauncher implements AutoCloseable {
                 throw new TrackingException("script option '" + key + "' is also a tracking option");
             }
         });
-        List<String> command = new ArrayList<>(List.of(python, job.script().toString()));
+        List<String> command = new ArrayList<>(List.of(python));
+        if (job.processes() > 1) {
+            // torchrun from the same interpreter: every rank runs this Python with the same argv, and
+            // the launcher watches torchrun, whose exit says whether every rank finished.
+            command.addAll(List.of("-m", "torch.distributed.run", "--standalone", "--nnodes=1",
+                    "--nproc-per-node=" + job.processes()));
+        }
+        command.add(job.script().toString());
         command.addAll(pythonArguments(options));
         if (job.paramsLoggedOption() != null) {
             command.add("--" + job.paramsLoggedOption());
