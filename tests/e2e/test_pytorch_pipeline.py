@@ -163,3 +163,56 @@ def test_the_cnn_example_trains_logs_params_metrics_and_a_model_that_loads_back(
     assert "status:     FINISHED" in summary
     requirements = (run_directory / "requirements.txt").read_text(encoding="utf-8")
     assert "torch==2.13.0" in requirements
+
+
+def test_a_csv_experiment_generates_lint_clean_code_that_trains_and_checks_its_data_at_load_time(launcher, tmp_path):
+    from sklearn.datasets import load_iris
+
+    iris = load_iris()
+    data = tmp_path / ("a-rather-long-directory-name-" * 4) / "data"
+    data.mkdir(parents=True)
+    header = "sepal_length,sepal_width,petal_length,petal_width,species\n"
+    rows = [",".join(map(str, x)) + "," + iris.target_names[y] for x, y in zip(iris.data, iris.target, strict=True)]
+    (data / "train.csv").write_text(header + "\n".join(rows[::2]) + "\n", encoding="utf-8")
+    (data / "val.csv").write_text(header + "\n".join(rows[1::2]) + "\n", encoding="utf-8")
+    relative = data.relative_to(tmp_path)
+    experiment = {
+        "name": 'iris "csv"',
+        "framework": "pytorch",
+        "dataset": {"csv": f"{relative}/train.csv", "label": "species", "validation": f"{relative}/val.csv"},
+        "model": {"layers": [{"dense": {"units": 16}}, "tanh", {"dropout": {"rate": 0.1}}, "linear"]},
+        "training": {"epochs": 2, "batch_size": 16, "learning_rate": 0.01, "seed": 1, "optimizer": "adam"},
+    }
+    (tmp_path / "experiment.yaml").write_text(yaml.safe_dump(experiment), encoding="utf-8")
+    (tmp_path / "tracking.yaml").write_text("backends: {}\n", encoding="utf-8")
+    generated = run_launcher(launcher, tmp_path, "generate", "experiment.yaml", "--tracking", "tracking.yaml")
+    assert generated.returncode == 0, generated.stdout + generated.stderr
+    (script,) = (tmp_path / "build" / "generated").glob("*/train.py")
+
+    ruff = Path(sys.executable).with_name("ruff")
+    config = ROOT / "pyproject.toml"
+    for check in (["check"], ["format", "--check", "--diff"]):
+        linted = subprocess.run(
+            [ruff, *check, "--no-cache", "--config", config, script], cwd=ROOT, capture_output=True, text=True
+        )
+        assert linted.returncode == 0, linted.stdout + linted.stderr
+
+    trained = subprocess.run(
+        [sys.executable, "train.py", "--no-progress"], cwd=script.parent, capture_output=True, text=True, timeout=600
+    )
+    assert trained.returncode == 0, trained.stdout + trained.stderr
+    assert "75 training and 75 validation examples" in trained.stdout
+    assert "epoch 2/2" in trained.stdout and "val_accuracy" in trained.stdout
+
+    # The data changed after generation: a clear error at load time, naming the file and what was expected.
+    (data / "train.csv").write_text(
+        "extra," + header + "\n".join("1," + row for row in rows[::2]) + "\n", encoding="utf-8"
+    )
+    failed = subprocess.run(
+        [sys.executable, "train.py"], cwd=script.parent, capture_output=True, text=True, timeout=600
+    )
+    assert failed.returncode == 1
+    assert (
+        f"DataError: {data / 'train.csv'}: examples have the shape (5,); the script was generated for (4,) "
+        "(regenerate it after changing the data)" in failed.stderr
+    ), failed.stderr

@@ -68,10 +68,13 @@ def load_data(spec: Mapping[str, Any], validation_split: float, seed: int) -> Sp
         features, labels = _npz(Path(spec["path"]))
     else:
         raise DataError(f"unknown data source {source!r}; expected sklearn, csv or npz")
+    where = spec.get("path") or spec["name"]
+    _check_shape(where, features, spec["input_shape"])
     validation_path = spec.get("validation_path")
     if validation_path:
         path = Path(validation_path)
         val_x, val_y = _csv(path, spec["label"]) if source == "csv" else _npz(path)
+        _check_shape(validation_path, val_x, spec["input_shape"])
         train_x, train_y = features, labels
     else:
         order = np.random.default_rng(seed).permutation(len(labels))
@@ -83,8 +86,6 @@ def load_data(spec: Mapping[str, Any], validation_split: float, seed: int) -> Sp
         std = train_x.std(axis=0)
         std[std == 0] = 1.0
         train_x, val_x = (train_x - mean) / std, (val_x - mean) / std
-    where = spec.get("path") or spec["name"]
-    _check_shape(where, train_x, spec["input_shape"])
     classes: tuple[str, ...] = ()
     if task == "classification":
         classes = _classes(train_y)
