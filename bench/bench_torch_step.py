@@ -1,0 +1,104 @@
+"""Benchmark: the tracking overhead per training step of a PyTorch run.
+
+Trains the CNN of examples/digits_cnn.yaml (digits as 1x8x8 images, batches of 64, AdamW) with
+``mlpipelines.training.loop.fit`` — the loop generated scripts call — once with tracking off and
+once with all four backends (MLFLOW into a run of a local MLflow server, CSV, STDOUT to /dev/null,
+TENSORBOARD), optionally with the metric journal on, alternating the rows ``--repeats`` times. It
+reports the median wall time per optimiser step (the whole fit: steps, per-epoch evaluation,
+checkpoints, logging) and the difference to the row without tracking: what tracking costs a step.
+
+Usage::
+
+    .venv/bin/python bench/bench_torch_step.py [--epochs 3] [--repeats 3]
+"""
+
+import argparse
+import contextlib
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPOSITORY = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPOSITORY / "tests"))
+sys.path.insert(0, str(REPOSITORY / "python"))
+
+import mlflow  # noqa: E402
+import torch  # noqa: E402
+from torch import nn  # noqa: E402
+
+from mlflow_server import MlflowServer  # noqa: E402
+from mlpipelines.tracking import MultiBackendTracker  # noqa: E402
+from mlpipelines.training.data import load_data  # noqa: E402
+from mlpipelines.training.loop import Settings, fit, seed_everything  # noqa: E402
+
+DATA = {"source": "sklearn", "name": "digits", "layout": "image", "task": "classification",
+        "input_shape": [1, 8, 8], "outputs": 10}
+ROWS = [("none", "", False), ("all four", "MLFLOW,CSV,STDOUT,TENSORBOARD", False),
+        ("all four, journal on", "MLFLOW,CSV,STDOUT,TENSORBOARD", True)]
+
+
+def build_model():
+    """examples/digits_cnn.yaml's layers, as the generator writes them."""
+    return nn.Sequential(
+        nn.Conv2d(1, 16, kernel_size=3, padding=1), nn.ReLU(), nn.MaxPool2d(kernel_size=2),
+        nn.Conv2d(16, 32, kernel_size=3, padding=1), nn.BatchNorm2d(32), nn.ReLU(), nn.Flatten(),
+        nn.Dropout(p=0.25), nn.Linear(512, 64), nn.ReLU(), nn.Linear(64, 10),
+    )
+
+
+def one_fit(backends, journal, epochs, work, uri, client, experiment_id, attempt):
+    run_id = client.create_run(experiment_id, run_name=f"{backends or 'none'}-{attempt}").info.run_id
+    args = argparse.Namespace(
+        tracking_backends=backends, mlflow_tracking_uri=uri, mlflow_run_id=run_id,
+        mlflow_spool_dir=str(work / "spool"), csv_dir=str(work / "csv"), tensorboard_log_dir=str(work / "tb"),
+        tracking_journal=str(work / f"{run_id}.journal") if journal else None,
+    )
+    settings = Settings(task="classification", epochs=epochs, batch_size=64, learning_rate=0.003, seed=42,
+                        optimizer="adamw", weight_decay=1e-4, lr_schedule="cosine", grad_clip_norm=1.0,
+                        progress=False, checkpoint_dir=str(work / "checkpoints"))
+    split = load_data(DATA, 0.2, seed=42)
+    seed_everything(42)
+    model = build_model()
+    with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull), contextlib.redirect_stderr(devnull):
+        tracker = MultiBackendTracker(args)
+        start = time.perf_counter()
+        result = fit(model, split, settings, tracker)
+        trained = time.perf_counter() - start
+        tracker.close()
+    return trained / result.steps * 1000, result.steps
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=3)
+    options = parser.parse_args(argv)
+    torch.set_num_threads(1)  # one core per run, as on the shared 2-core machine; less noise
+    with tempfile.TemporaryDirectory(prefix="bench-torch-") as directory:
+        work = Path(directory)
+        with MlflowServer(work / "server") as server:
+            client = mlflow.MlflowClient(server.url)
+            experiment_id = client.create_experiment(f"bench-torch-{int(time.time())}")
+            timings = {name: [] for name, _, _ in ROWS}
+            steps = 0
+            for attempt in range(options.repeats):
+                for name, backends, journal in ROWS:
+                    ms, steps = one_fit(backends, journal, options.epochs, work, server.url, client, experiment_id,
+                                        attempt)
+                    timings[name].append(ms)
+                    print(f"  {name}: {ms:.3f} ms/step", file=sys.stderr)
+    base = statistics.median(timings["none"])
+    print(f"\nPyTorch {torch.__version__} (1 thread), mlflow {mlflow.__version__}, {steps} steps per fit "
+          f"({options.epochs} epochs of 1438 digits, batches of 64), median of {options.repeats}\n")
+    print("| tracking | ms/step (whole fit / steps) | overhead ms/step vs none |")
+    print("|---|---:|---:|")
+    for name, _, _ in ROWS:
+        median = statistics.median(timings[name])
+        print(f"| {name} | {median:.3f} | {median - base:+.3f} |")
+
+
+if __name__ == "__main__":
+    main()
