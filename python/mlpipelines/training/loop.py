@@ -175,8 +175,13 @@ def _save(path: Path, payload: dict[str, Any]) -> None:
 
 
 def _progress(batches: DataLoader[Any], epoch: int, settings: Settings, group: ProcessGroup) -> Any:
-    """The batches, wrapped in a tqdm bar on stderr when it is a terminal and this is the main process."""
-    if not settings.progress or not group.is_main or not sys.stderr.isatty():
+    """The batches, wrapped in a tqdm bar on stderr when it is a terminal and this is the main process.
+
+    Under ``mlpipelines run`` stderr is the launcher's pipe; the launcher sets ``MLPIPELINES_PROGRESS=1``
+    when it forwards to a terminal itself.
+    """
+    terminal = sys.stderr.isatty() or os.environ.get("MLPIPELINES_PROGRESS") == "1"
+    if not settings.progress or not group.is_main or not terminal:
         return batches
     try:
         from tqdm import tqdm

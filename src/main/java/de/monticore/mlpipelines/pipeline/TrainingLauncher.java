@@ -68,6 +68,11 @@ public final class TrainingLauncher implements AutoCloseable {
     private static final Pattern PARAM_KEY = Pattern.compile("[a-z][a-z0-9_]*");
     /** Added to the inherited environment: the script's output arrives live. */
     private static final Map<String, String> SCRIPT_ENVIRONMENT = Map.of("PYTHONUNBUFFERED", "1");
+    /**
+     * Set to 1 in the script's environment when the launcher runs in a terminal, whose stderr the script's
+     * stderr is forwarded to byte for byte: mlpipelines.training then draws its progress bars there.
+     */
+    public static final String PROGRESS_VARIABLE = "MLPIPELINES_PROGRESS";
     /** How long the recovery of a dead script's journal may take. */
     static final Duration RECOVERY_DEADLINE = Duration.ofSeconds(120);
 
@@ -192,11 +197,14 @@ public final class TrainingLauncher implements AutoCloseable {
             Map<String, String> scriptParams = withJournal(pythonParams, backends, journal);
             List<String> command = command(job, scriptParams);
             trainingStart = System.nanoTime();
-            Map<String, String> environment = SCRIPT_ENVIRONMENT;
+            Map<String, String> environment = new java.util.HashMap<>(SCRIPT_ENVIRONMENT);
             if (job.processes() > 1 && System.getenv("OMP_NUM_THREADS") == null) {
                 // What torchrun sets anyway for several processes, given here so that it prints no banner about it.
-                environment = new java.util.HashMap<>(SCRIPT_ENVIRONMENT);
                 environment.put("OMP_NUM_THREADS", "1");
+            }
+            if (System.console() != null) {
+                // The script's stderr is our pipe, not the terminal the user watches: it may draw progress bars.
+                environment.put(PROGRESS_VARIABLE, "1");
             }
             exitCode = training.run(command, environment, stderrTail);
             trainingEnd = System.nanoTime();
