@@ -163,3 +163,35 @@ def test_sigkill_of_one_rank_ends_the_run_failed_and_keeps_every_logged_metric(
     assert len(mlflow_steps) >= logged_before_kill
     assert sorted(csv_steps(tmp_path)) == mlflow_steps
     assert sorted(tensorboard_steps(tmp_path)) == mlflow_steps
+
+
+def test_an_interrupted_launcher_stops_every_rank_and_ends_the_run_killed(launcher, tmp_path, mlflow_server, client):
+    name = f"e2e-ddp-term-{os.getpid()}"
+    write_tracking(tmp_path, mlflow_server.url, name)
+    launched = subprocess.Popen(
+        command(launcher, "--set", "training.epochs=200"),
+        cwd=tmp_path,
+        env=launcher_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 300
+        while len(csv_steps(tmp_path)) < 20:
+            assert launched.poll() is None, launched.communicate()
+            assert time.monotonic() < deadline, "the training never logged 20 steps"
+            time.sleep(0.2)
+        assert rank_pid(tmp_path, 0) is not None and rank_pid(tmp_path, 1) is not None
+        launched.send_signal(signal.SIGTERM)
+        stdout, stderr = launched.communicate(timeout=120)
+    finally:
+        if launched.poll() is None:
+            launched.kill()
+            launched.communicate()
+    assert launched.returncode == 143, stdout.decode() + stderr.decode()
+    assert rank_pid(tmp_path, 0) is None and rank_pid(tmp_path, 1) is None, "no rank outlives the launcher"
+    run = only_run(client, name)
+    assert run.info.status == "KILLED"
+    mlflow_steps = sorted(metric.step for metric in client.get_metric_history(run.info.run_id, "train_loss"))
+    assert mlflow_steps == list(range(1, len(mlflow_steps) + 1)) and len(mlflow_steps) >= 20
+    assert sorted(csv_steps(tmp_path)) == mlflow_steps
