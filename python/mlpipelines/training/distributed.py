@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import os
 
+import torch
 import torch.distributed as dist
 from torch import nn
 
@@ -52,6 +53,15 @@ class ProcessGroup:
         if self.world_size <= 1:
             return model
         return nn.parallel.DistributedDataParallel(model)
+
+    def agree(self, decision: bool) -> bool:
+        """Rank 0's ``decision`` on every rank, so that all ranks stop in the same epoch (a rank that stops
+        alone would leave the others waiting in their next gradient exchange)."""
+        if self.world_size <= 1:
+            return decision
+        flag = torch.tensor([1 if decision else 0], dtype=torch.int64)
+        dist.broadcast(flag, src=0)
+        return bool(flag.item())
 
     def close(self) -> None:
         """Leaves the group; a no-op for a group of one."""

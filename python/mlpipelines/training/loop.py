@@ -289,7 +289,7 @@ def fit(
         if group.is_main:
             shown = ", ".join(f"{key} {value:.4f}" for key, value in metrics.items() if key not in ("epoch", "lr"))
             print(f"epoch {epoch}/{settings.epochs} (step {step}): {shown}", flush=True)
-        if stopping and waited >= settings.early_stopping_patience:
+        if group.agree(stopping and waited >= settings.early_stopping_patience):
             stopped_early = True
             if group.is_main:
                 print(

@@ -46,6 +46,8 @@ import java.util.stream.Stream;
  *                                            backends' (from the runtime's backend_requirements.txt)
  * &lt;out&gt;/&lt;experiment&gt;/mlpipelines/__init__.py
  * &lt;out&gt;/&lt;experiment&gt;/mlpipelines/tracking/   byte-identical copy of the Python tracking runtime
+ * &lt;out&gt;/&lt;experiment&gt;/mlpipelines/training/   for PyTorch experiments: the training module the script
+ *                                            imports (data, loop, distributed, models), copied the same way
  * </pre>
  *
  * <p>{@link #generate} writes that directory (for {@code mlpipelines generate}, replacing an earlier
