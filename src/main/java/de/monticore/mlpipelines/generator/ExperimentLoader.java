@@ -60,7 +60,9 @@ public final class ExperimentLoader {
     public static final List<String> OVERRIDABLE_KEYS = List.of("name", "model.type", "model.hidden_sizes",
             "model.activation", "dataset", "training.epochs", "training.batch_size", "training.learning_rate",
             "training.seed", "training.validation_split", "framework", "training.optimizer", "training.momentum",
-            "training.weight_decay", "training.grad_clip_norm", "distributed.processes");
+            "training.weight_decay", "training.grad_clip_norm", "training.lr_schedule",
+            "training.early_stopping.monitor", "training.early_stopping.patience", "model.layers",
+            "distributed.processes");
     private static final int MAX_SIZE = 100_000;
     private static final int MAX_NAME_LENGTH = 250;
 

@@ -139,7 +139,8 @@ class ExperimentCommandsTest {
         String validKeys = "expected one of name, model.type, model.hidden_sizes, model.activation, dataset, "
                 + "training.epochs, training.batch_size, training.learning_rate, training.seed, training.validation_split, "
                 + "framework, training.optimizer, training.momentum, training.weight_decay, training.grad_clip_norm, "
-                + "distributed.processes";
+                + "training.lr_schedule, training.early_stopping.monitor, training.early_stopping.patience, "
+                + "model.layers, distributed.processes";
         assertEquals("mlpipelines: EXPERIMENT: training.epoch: unknown key path given to --set; " + validKeys + "\n",
                 messageFor("run", good, "--set", "training.epoch=3"));
         assertEquals("mlpipelines: EXPERIMENT: training: unknown key path given to --set; " + validKeys + "\n",

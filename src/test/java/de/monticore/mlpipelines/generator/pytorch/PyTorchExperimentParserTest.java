@@ -198,6 +198,22 @@ class PyTorchExperimentParserTest {
         assertFalse(Files.exists(out));
     }
 
+    @Test
+    void setOverridesLayersAndEarlyStoppingAndTheyAreCheckedTheSameWay() throws IOException {
+        Path file = Files.writeString(temp.resolve("exp.yaml"), CNN);
+        ExperimentSpec spec = new ExperimentLoader().load(file, java.util.Map.of("model.layers", "[flatten, linear]",
+                "training.early_stopping.patience", "4", "training.lr_schedule", "cosine"));
+        assertEquals("flatten-linear(10)", spec.hyperparameters().get("layers"));
+        assertEquals("4", spec.hyperparameters().get("early_stopping_patience"));
+        assertEquals("val_loss", spec.hyperparameters().get("early_stopping_monitor"));
+        assertEquals("cosine", spec.hyperparameters().get("lr_schedule"));
+        String message = assertThrows(TrackingConfigException.class, () -> new ExperimentLoader().load(file,
+                java.util.Map.of("model.layers", "[flatten, conv2d: {filters: 2}, linear]"))).getMessage();
+        assertEquals(file + ": model.layers[1]: layer 1 (conv2d) needs an image input (channels, height, width) but "
+                + "gets (64,) after flattening or from flat data; move it before flatten or load images (dataset "
+                + "layout: image) (input (1, 8, 8) from dataset digits_image)", message);
+    }
+
     /** Writes an NPZ file as np.savez does: a zip of x.npy (float32 zeros) and y.npy (int64). */
     static void writeNpz(Path path, int[] xShape, long[] labels) throws IOException {
         try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(path))) {
