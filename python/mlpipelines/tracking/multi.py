@@ -8,7 +8,7 @@ import sys
 import threading
 from collections.abc import Callable, Mapping
 
-from . import lifecycle
+from . import lifecycle, ranks
 from .base import DeliveryReport, RunTracker, end_status
 from .errors import TrackingError
 from .journal import JournalCursor, MetricJournal
@@ -51,6 +51,7 @@ class MultiBackendTracker(RunTracker):
         self.backends: list[tuple[str, RunTracker]] = [
             (name, tracker_class(name).from_namespace(args))
             for name in parse_backend_names(getattr(args, "tracking_backends", None))
+            if ranks.logs_here(args)  # under torchrun only one rank logs: see ranks
         ]
         self._failures: dict[tuple[str, str], int] = {}
         self._failure_lock = threading.Lock()

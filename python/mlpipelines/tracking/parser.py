@@ -105,5 +105,12 @@ def build_parser(**parser_kwargs: Any) -> argparse.ArgumentParser:
         help="append every metric to this journal file first, so that python -m mlpipelines.tracking.recover "
         "can deliver what a killed script had logged (default: no journal)",
     )
+    parser.add_argument(
+        "--tracking_rank",
+        type=int,
+        default=0,
+        metavar="RANK",
+        help="under torchrun, the rank whose process logs; the other ranks track nothing (default: 0)",
+    )
     parser.set_defaults(**defaults)
     return parser

@@ -33,6 +33,7 @@ import collections
 import functools
 import logging
 import os
+import shutil
 import socket
 import struct
 import threading
@@ -262,6 +263,22 @@ class TensorBoardTracker(RunTracker):
         if (self._worker is None or self._closed or self._given_up) and not self._accepting():
             return
         self._append(("tags", dict(tags)))
+
+    def write_artifact(self, path: str, artifact_path: str | None) -> None:
+        """Copies the file or directory into ``<run directory>/artifacts/<artifact_path>/``, as CSV does.
+
+        TensorBoard shows no files, but a run's directory then holds what the run produced.
+        """
+        if (self._worker is None or self._closed or self._given_up) and not self._accepting():
+            return
+        assert self.run_directory is not None  # set by _accepting()
+        target = os.path.join(self.run_directory, "artifacts", artifact_path or "")
+        os.makedirs(target, exist_ok=True)
+        destination = os.path.join(target, os.path.basename(os.path.normpath(path)))
+        if os.path.isdir(path):
+            shutil.copytree(path, destination, dirs_exist_ok=True)
+        else:
+            shutil.copy2(path, destination)
 
     def _wait_for_room(self) -> None:
         def roomy() -> bool:

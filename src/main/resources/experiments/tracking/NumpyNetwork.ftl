@@ -77,6 +77,13 @@ class Network:
             self.biases[layer] -= learning_rate * bias_gradient
         return loss
 
+    def save(self, path):
+        """The weights and biases as an NPZ file: weights_0, biases_0, weights_1, … (np.load reads them)."""
+        arrays = {}
+        for layer, (weights, biases) in enumerate(zip(self.weights, self.biases, strict=True)):
+            arrays[f"weights_{layer}"], arrays[f"biases_{layer}"] = weights, biases
+        np.savez(path, **arrays)
+
     def evaluate(self, inputs, labels):
         """(mean loss, accuracy) on a whole data set."""
         logits = self.forward(inputs)[0]

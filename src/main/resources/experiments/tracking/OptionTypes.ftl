@@ -23,6 +23,14 @@ def positive_float(text):
     return value
 
 
+def non_negative_float(text):
+    """A finite number >= 0."""
+    value = float(text)
+    if not (np.isfinite(value) and value >= 0):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number >= 0")
+    return value
+
+
 def fraction(text):
     """A number in [0, 1)."""
     value = float(text)

@@ -13,6 +13,7 @@ Launched by `mlpipelines run`, it logs into the runs the launcher created; on it
 import argparse
 import sys
 from itertools import pairwise
+from pathlib import Path
 
 import numpy as np
 
@@ -72,7 +73,7 @@ def hyperparameters(args):
 
 
 def train(args, tracker):
-    """Minibatch SGD; logs the loss of every step and loss and accuracy of every epoch."""
+    """Minibatch SGD; logs the loss of every step and loss and accuracy of every epoch; returns the network."""
     train_x, train_y, val_x, val_y = load_digits_split(args.validation_split, args.seed)
     rng = np.random.default_rng(args.seed)
     network = Network([train_x.shape[1], *${hiddenSizesExpression}, NUM_CLASSES], ${activationExpression}, rng)
@@ -99,6 +100,7 @@ def train(args, tracker):
             + ", ".join(f"{key} {value:.4f}" for key, value in metrics.items() if key != "epoch"),
             flush=True,
         )
+    return network
 
 
 def main(argv=None):
@@ -108,7 +110,11 @@ def main(argv=None):
         tracker.set_tags({"experiment": EXPERIMENT_NAME})
         if not args.${paramsLoggedOption}:
             tracker.log_params(hyperparameters(args))
-        train(args, tracker)
+        network = train(args, tracker)
+        # The trained weights beside the script (each run has a directory of its own) and in every run.
+        model_file = Path(__file__).resolve().parent / "model.npz"
+        network.save(model_file)
+        tracker.log_artifact(model_file, artifact_path="model")
     return 0
 
 

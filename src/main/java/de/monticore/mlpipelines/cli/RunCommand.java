@@ -26,13 +26,35 @@ import java.util.List;
 final class RunCommand implements Command {
     @Override
     public String usage() {
-        return "run EXPERIMENT.yaml [--tracking TRACKING.yaml] [--out DIR] [--set KEY.PATH=VALUE]...";
+        return "run EXPERIMENT.yaml [--tracking TRACKING.yaml] [--out DIR] [--set KEY.PATH=VALUE]... [--processes N]";
+    }
+
+    /**
+     * {@code --processes N} (also {@code --processes=N}) is {@code --set distributed.processes=N}: the same
+     * checks and messages (PyTorch experiments only), and the value is what the run logs.
+     */
+    static List<String> withProcessesAsSet(List<String> args) {
+        List<String> result = new java.util.ArrayList<>();
+        for (int i = 0; i < args.size(); i++) {
+            String arg = args.get(i);
+            if (arg.equals("--processes")) {
+                if (i + 1 >= args.size()) {
+                    throw new UsageException("--processes needs a value, e.g. --processes 2");
+                }
+                result.addAll(List.of("--set", "distributed.processes=" + args.get(++i)));
+            } else if (arg.startsWith("--processes=")) {
+                result.addAll(List.of("--set", "distributed.processes=" + arg.substring("--processes=".length())));
+            } else {
+                result.add(arg);
+            }
+        }
+        return result;
     }
 
     @Override
     public int run(List<String> args, PrintStream out, PrintStream err) {
         long start = System.nanoTime();
-        GenerateCommand.Arguments arguments = GenerateCommand.Arguments.parse(args);
+        GenerateCommand.Arguments arguments = GenerateCommand.Arguments.parse(withProcessesAsSet(args));
         ExperimentSpec experiment = arguments.loadExperiment();
         TrackingConfig tracking = arguments.loadTracking();
         tracking.warnings().forEach(warning -> err.println("warning: " + warning));

@@ -2,9 +2,12 @@ package de.monticore.mlpipelines.generator;
 
 import de.monticore.mlpipelines.generator.ExperimentSpec.Activation;
 import de.monticore.mlpipelines.generator.ExperimentSpec.Dataset;
+import de.monticore.mlpipelines.generator.ExperimentSpec.Framework;
 import de.monticore.mlpipelines.generator.ExperimentSpec.Model;
 import de.monticore.mlpipelines.generator.ExperimentSpec.ModelType;
 import de.monticore.mlpipelines.generator.ExperimentSpec.Training;
+import de.monticore.mlpipelines.generator.pytorch.PyTorchExperiment;
+import de.monticore.mlpipelines.generator.pytorch.PyTorchExperimentParser;
 import de.monticore.mlpipelines.tracking.config.ConfigSection;
 import de.monticore.mlpipelines.tracking.config.Suggestions;
 import de.monticore.mlpipelines.tracking.config.TrackingConfigException;
@@ -49,6 +52,8 @@ import java.util.stream.Collectors;
 public final class ExperimentLoader {
     // sweep: read by generator.sweep.SweepLoader; `run` trains the experiment without it.
     private static final Set<String> TOP_LEVEL_KEYS = Set.of("name", "model", "dataset", "training", "sweep");
+    private static final Set<String> PYTORCH_TOP_LEVEL_KEYS =
+            Set.of("name", "framework", "model", "dataset", "training", "distributed", "sweep");
     private static final Set<String> MLP_KEYS = Set.of("type", "hidden_sizes", "activation");
     private static final Set<String> SOFTMAX_KEYS = Set.of("type");
     private static final Set<String> TRAINING_KEYS =
@@ -56,7 +61,10 @@ public final class ExperimentLoader {
     /** The key paths {@code --set} may override: every leaf of the schema above. */
     public static final List<String> OVERRIDABLE_KEYS = List.of("name", "model.type", "model.hidden_sizes",
             "model.activation", "dataset", "training.epochs", "training.batch_size", "training.learning_rate",
-            "training.seed", "training.validation_split");
+            "training.seed", "training.validation_split", "framework", "training.optimizer", "training.momentum",
+            "training.weight_decay", "training.grad_clip_norm", "training.lr_schedule",
+            "training.early_stopping.monitor", "training.early_stopping.patience", "model.layers",
+            "distributed.processes");
     private static final int MAX_SIZE = 100_000;
     private static final int MAX_NAME_LENGTH = 250;
 
@@ -132,13 +140,34 @@ public final class ExperimentLoader {
     }
 
     private ExperimentSpec validate(ConfigSection top) {
-        top.rejectUnknownKeys(TOP_LEVEL_KEYS);
+        Framework framework = top.has("framework")
+                ? choice(top, "framework", Framework.values(), "a framework") : Framework.NUMPY;
+        if (framework == Framework.PYTORCH) {
+            top.rejectUnknownKeys(PYTORCH_TOP_LEVEL_KEYS);
+        } else {
+            if (top.has("distributed")) {
+                throw top.error("distributed", "only applies to framework pytorch (torchrun); NumPy trains in one "
+                        + "process");
+            }
+            Set<String> known = new java.util.HashSet<>(TOP_LEVEL_KEYS);
+            known.add("framework");
+            top.rejectUnknownKeys(known);
+        }
         String name = top.requireString("name");
         if (name.length() > MAX_NAME_LENGTH) {
             throw top.error("name", "is " + name.length() + " characters long; expected at most " + MAX_NAME_LENGTH);
         }
         if (!isWellFormed(name)) {
             throw top.error("name", "holds an unpaired surrogate; expected valid Unicode text");
+        }
+        if (framework == Framework.PYTORCH) {
+            if (!top.has("training")) {
+                throw top.error("training", "missing; expected a mapping with epochs, batch_size, learning_rate, seed");
+            }
+            Training training = training(top.section("training"), PyTorchExperimentParser.TRAINING_KEYS);
+            PyTorchExperiment pytorch = PyTorchExperimentParser.parse(top, baseDirectory(top.file()),
+                    training.validationSplit());
+            return new ExperimentSpec(name, top.file(), null, null, training, pytorch);
         }
         if (!top.has("model")) {
             throw top.error("model", "missing; expected a mapping with type (" + choices(ModelType.values()) + ")");
@@ -148,7 +177,7 @@ public final class ExperimentLoader {
         if (!top.has("training")) {
             throw top.error("training", "missing; expected a mapping with epochs, batch_size, learning_rate, seed");
         }
-        Training training = training(top.section("training"));
+        Training training = training(top.section("training"), Set.of());
         return new ExperimentSpec(name, top.file(), model, dataset, training);
     }
 
@@ -180,8 +209,22 @@ public final class ExperimentLoader {
         return new Model(type, hiddenSizes, activation);
     }
 
-    private static Training training(ConfigSection section) {
-        section.rejectUnknownKeys(TRAINING_KEYS);
+    /** The directory data paths are relative to: the experiment file's, or the working directory. */
+    private static Path baseDirectory(String file) {
+        Path parent = Path.of(file).toAbsolutePath().getParent();
+        return parent == null ? Path.of("").toAbsolutePath() : parent;
+    }
+
+    private static Training training(ConfigSection section, Set<String> frameworkKeys) {
+        for (String key : section.keys()) {
+            if (!TRAINING_KEYS.contains(key) && PyTorchExperimentParser.TRAINING_KEYS.contains(key)
+                    && frameworkKeys.isEmpty()) {
+                throw section.error(key, "only applies to framework pytorch; the NumPy model trains with plain SGD");
+            }
+        }
+        Set<String> known = new java.util.HashSet<>(TRAINING_KEYS);
+        known.addAll(frameworkKeys);
+        section.rejectUnknownKeys(known);
         int epochs = (int) wholeNumber(section, "epochs", required(section, "epochs"), 1, MAX_SIZE);
         int batchSize = (int) wholeNumber(section, "batch_size", required(section, "batch_size"), 1, MAX_SIZE);
         double learningRate = decimal(section, "learning_rate", required(section, "learning_rate"));

@@ -1,5 +1,6 @@
 package de.monticore.mlpipelines.generator;
 
+import de.monticore.mlpipelines.generator.pytorch.PyTorchExperiment;
 import de.monticore.mlpipelines.tracking.format.PythonFloat;
 
 import java.util.LinkedHashMap;
@@ -17,8 +18,34 @@ import java.util.stream.Collectors;
  * @param model    the model to train
  * @param dataset  the data set to train on
  * @param training the optimisation hyperparameters
+ * @param pytorch  what {@code framework: pytorch} adds (layers, data source, optimiser); null for NumPy,
+ *                 and then {@code model} and {@code dataset} are null instead
  */
-public record ExperimentSpec(String name, String file, Model model, Dataset dataset, Training training) {
+public record ExperimentSpec(String name, String file, Model model, Dataset dataset, Training training,
+                             PyTorchExperiment pytorch) {
+
+    /** A NumPy experiment. */
+    public ExperimentSpec(String name, String file, Model model, Dataset dataset, Training training) {
+        this(name, file, model, dataset, training, null);
+    }
+
+    /** The frameworks a generated script trains with. */
+    public enum Framework {
+        /** A NumPy MLP or softmax regression on digits: no large dependency; {@code make demo}'s. */
+        NUMPY,
+        /** A PyTorch model from a list of layers, on scikit-learn's sets or your own files. */
+        PYTORCH;
+
+        /** The name used in experiment.yaml. */
+        public String yamlName() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /** The framework this experiment trains with. */
+    public Framework framework() {
+        return pytorch == null ? Framework.NUMPY : Framework.PYTORCH;
+    }
 
     /** The kinds of model the generated script can train. */
     public enum ModelType {
@@ -85,6 +112,9 @@ public record ExperimentSpec(String name, String file, Model model, Dataset data
      * so that both halves log identical text.
      */
     public Map<String, String> hyperparameters() {
+        if (pytorch != null) {
+            return pytorchHyperparameters();
+        }
         Map<String, String> params = new LinkedHashMap<>();
         params.put("model", model.type().yamlName());
         if (model.type() == ModelType.MLP) {
@@ -98,6 +128,31 @@ public record ExperimentSpec(String name, String file, Model model, Dataset data
         params.put("learning_rate", PythonFloat.repr(training.learningRate()));
         params.put("seed", String.valueOf(training.seed()));
         params.put("validation_split", PythonFloat.repr(training.validationSplit()));
+        return params;
+    }
+
+    private Map<String, String> pytorchHyperparameters() {
+        PyTorchExperiment.TorchTraining torch = pytorch.training();
+        Map<String, String> params = new LinkedHashMap<>();
+        params.put("framework", Framework.PYTORCH.yamlName());
+        params.put("layers", pytorch.layersParam());
+        params.put("dataset", pytorch.data().describe());
+        params.put("task", pytorch.data().task().yamlName());
+        params.put("epochs", String.valueOf(training.epochs()));
+        params.put("batch_size", String.valueOf(training.batchSize()));
+        params.put("learning_rate", PythonFloat.repr(training.learningRate()));
+        params.put("seed", String.valueOf(training.seed()));
+        params.put("validation_split", PythonFloat.repr(training.validationSplit()));
+        params.put("optimizer", torch.optimizer().yamlName());
+        params.put("momentum", PythonFloat.repr(torch.momentum()));
+        params.put("weight_decay", PythonFloat.repr(torch.weightDecay()));
+        params.put("lr_schedule", torch.schedule().yamlName());
+        params.put("lr_step_size", String.valueOf(torch.stepSize()));
+        params.put("lr_gamma", PythonFloat.repr(torch.gamma()));
+        params.put("grad_clip_norm", PythonFloat.repr(torch.gradClipNorm()));
+        params.put("early_stopping_monitor", torch.monitor().isEmpty() ? "none" : torch.monitor());
+        params.put("early_stopping_patience", String.valueOf(torch.patience()));
+        params.put("processes", String.valueOf(pytorch.processes()));
         return params;
     }
 

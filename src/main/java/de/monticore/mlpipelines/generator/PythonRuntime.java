@@ -32,14 +32,57 @@ public final class PythonRuntime {
         InputStream open(String relativePath) throws IOException;
     }
 
+    /** The package of the training module that PyTorch scripts import, packed beside the tracking runtime. */
+    public static final String TRAINING_PACKAGE = "training";
+
     private final List<String> files;
     private final FileSource source;
     private final String origin;
+    private final String packageName;
 
     private PythonRuntime(List<String> files, FileSource source, String origin) {
+        this(files, source, origin, "tracking");
+    }
+
+    private PythonRuntime(List<String> files, FileSource source, String origin, String packageName) {
         this.files = List.copyOf(files);
         this.source = source;
         this.origin = origin;
+        this.packageName = packageName;
+    }
+
+    /**
+     * The training module ({@code python/mlpipelines/training}) packed into this generator's jar the way
+     * the tracking runtime is, with its index {@code python/mlpipelines/training.index}: the fixed
+     * training code that generated PyTorch scripts import, so that they stay thin.
+     *
+     * @throws GenerationException when the index or a listed file is missing
+     */
+    public static PythonRuntime packagedTraining() {
+        ClassLoader loader = PythonRuntime.class.getClassLoader();
+        String directory = "python/mlpipelines/" + TRAINING_PACKAGE;
+        String indexResource = directory + ".index";
+        List<String> files = new ArrayList<>();
+        try (InputStream index = loader.getResourceAsStream(indexResource)) {
+            if (index == null) {
+                throw new GenerationException("the training module index " + indexResource + " is not on the class "
+                        + "path; rebuild the generator (gradle installDist)");
+            }
+            for (String line : new String(index.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+                if (!line.isBlank()) {
+                    files.add(checkedRelativePath(line.strip()));
+                }
+            }
+        } catch (IOException e) {
+            throw new GenerationException("cannot read " + indexResource + ": " + e.getMessage(), e);
+        }
+        return new PythonRuntime(files, path -> {
+            InputStream in = loader.getResourceAsStream(directory + "/" + path);
+            if (in == null) {
+                throw new IOException(directory + "/" + path + " is listed in the index but not packed");
+            }
+            return in;
+        }, "the generator's class path", TRAINING_PACKAGE);
     }
 
     /**
@@ -138,7 +181,7 @@ public final class PythonRuntime {
      */
     public void copyInto(Path directory) {
         Path packageDirectory = directory.resolve("mlpipelines");
-        Path trackingDirectory = packageDirectory.resolve("tracking");
+        Path trackingDirectory = packageDirectory.resolve(packageName);
         try {
             Files.createDirectories(trackingDirectory);
             Files.writeString(packageDirectory.resolve("__init__.py"), PACKAGE_INIT, StandardCharsets.UTF_8);

@@ -46,6 +46,8 @@ import java.util.stream.Stream;
  *                                            backends' (from the runtime's backend_requirements.txt)
  * &lt;out&gt;/&lt;experiment&gt;/mlpipelines/__init__.py
  * &lt;out&gt;/&lt;experiment&gt;/mlpipelines/tracking/   byte-identical copy of the Python tracking runtime
+ * &lt;out&gt;/&lt;experiment&gt;/mlpipelines/training/   for PyTorch experiments: the training module the script
+ *                                            imports (data, loop, distributed, models), copied the same way
  * </pre>
  *
  * <p>{@link #generate} writes that directory (for {@code mlpipelines generate}, replacing an earlier
@@ -81,6 +83,19 @@ public final class TrainingScriptGenerator {
             new BackendRequirements.Requirement("training", "scikit-learn>=1.3", "the digits data set"));
 
     /**
+     * What a PyTorch experiment's training needs; torch is listed for PyTorch experiments only (the
+     * CPU build of the version the project tests with).
+     */
+    static final List<BackendRequirements.Requirement> PYTORCH_REQUIREMENTS = List.of(
+            new BackendRequirements.Requirement("training", "torch==2.13.0", "the model, its training and torchrun"),
+            new BackendRequirements.Requirement("training", "numpy>=1.24", "data loading"),
+            new BackendRequirements.Requirement("training", "scikit-learn>=1.3", "the bundled data sets"),
+            new BackendRequirements.Requirement("training", "tqdm>=4.60", "the progress bar"));
+
+    /** The option that sets where checkpoints and the final model go (default: beside the script). */
+    public static final String CHECKPOINT_OPTION = "checkpoint_dir";
+
+    /**
      * The script's flag that says the launcher has logged the hyperparameters as params already. A
      * script option rather than an environment variable: it is declared by the script, visible in
      * {@code --help} and argv, and not inherited by processes the script starts.
@@ -95,6 +110,7 @@ public final class TrainingScriptGenerator {
 
     private final Configuration freemarker;
     private final PythonRuntime runtime;
+    private PythonRuntime trainingModule;
 
     /** A generator using the templates and the Python runtime packed into this jar. */
     public TrainingScriptGenerator() {
@@ -145,13 +161,13 @@ public final class TrainingScriptGenerator {
      */
     public GeneratedExperiment generate(ExperimentSpec experiment, TrackingConfig tracking, Path outDirectory) {
         String script = renderScript(experiment, tracking);
-        String requirements = renderRequirements(tracking);
+        String requirements = renderRequirements(experiment, tracking);
         Path target = outDirectory.resolve(experiment.directoryName());
         Path staging = null;
         try {
             Files.createDirectories(outDirectory);
             staging = Files.createTempDirectory(outDirectory, "." + experiment.directoryName() + ".generating-");
-            writeFiles(staging, script, requirements);
+            writeFiles(staging, experiment, script, requirements);
             replaceDirectory(staging, target);
             staging = null;
         } catch (IOException e) {
@@ -173,12 +189,12 @@ public final class TrainingScriptGenerator {
      */
     public GeneratedExperiment generateRun(ExperimentSpec experiment, TrackingConfig tracking, Path outDirectory) {
         String script = renderScript(experiment, tracking);
-        String requirements = renderRequirements(tracking);
+        String requirements = renderRequirements(experiment, tracking);
         Path runs = outDirectory.resolve(RUNS_DIRECTORY).resolve(experiment.directoryName());
         Path claimed = null;
         try {
             claimed = claimRunDirectory(runs);
-            writeFiles(claimed, script, requirements);
+            writeFiles(claimed, experiment, script, requirements);
         } catch (IOException e) {
             if (claimed != null) {
                 deleteRecursively(claimed);
@@ -188,10 +204,22 @@ public final class TrainingScriptGenerator {
         return new GeneratedExperiment(claimed, claimed.resolve("train.py"), claimed.resolve("requirements.txt"));
     }
 
-    private void writeFiles(Path directory, String script, String requirements) throws IOException {
+    private void writeFiles(Path directory, ExperimentSpec experiment, String script, String requirements)
+            throws IOException {
         Files.writeString(directory.resolve("train.py"), script, StandardCharsets.UTF_8);
         Files.writeString(directory.resolve("requirements.txt"), requirements, StandardCharsets.UTF_8);
         runtime.copyInto(directory);
+        if (experiment.framework() == ExperimentSpec.Framework.PYTORCH) {
+            trainingModule().copyInto(directory);
+        }
+    }
+
+    /** The training module PyTorch scripts import, read from the jar on first use. */
+    private synchronized PythonRuntime trainingModule() {
+        if (trainingModule == null) {
+            trainingModule = PythonRuntime.packagedTraining();
+        }
+        return trainingModule;
     }
 
     /**
@@ -202,8 +230,15 @@ public final class TrainingScriptGenerator {
      * @throws GenerationException when the runtime's requirements file is missing or malformed
      */
     String renderRequirements(TrackingConfig tracking) {
+        return renderRequirements(null, tracking);
+    }
+
+    /** As {@link #renderRequirements(TrackingConfig)}, with torch for a PyTorch experiment. */
+    String renderRequirements(ExperimentSpec experiment, TrackingConfig tracking) {
         List<String> enabled = tracking.backends().stream().map(backend -> backend.name()).collect(Collectors.toList());
-        List<BackendRequirements.Requirement> requirements = new ArrayList<>(TRAINING_REQUIREMENTS);
+        boolean pytorch = experiment != null && experiment.framework() == ExperimentSpec.Framework.PYTORCH;
+        List<BackendRequirements.Requirement> requirements =
+                new ArrayList<>(pytorch ? PYTORCH_REQUIREMENTS : TRAINING_REQUIREMENTS);
         requirements.addAll(BackendRequirements.of(runtime).forBackends(enabled));
         Set<String> seen = new HashSet<>();
         List<String> lines = new ArrayList<>();
@@ -242,6 +277,9 @@ public final class TrainingScriptGenerator {
 
     /** The text of train.py for an experiment, with the tracking defaults of {@code tracking}. */
     public String renderScript(ExperimentSpec experiment, TrackingConfig tracking) {
+        if (experiment.framework() == ExperimentSpec.Framework.PYTORCH) {
+            return render("TorchTrainingScript.ftl", PyTorchScriptModel.of(experiment, scriptModel(experiment, tracking)));
+        }
         return render("TrainingScript.ftl", scriptModel(experiment, tracking));
     }
 
@@ -275,13 +313,16 @@ public final class TrainingScriptGenerator {
         model.put("experimentNameLine", PythonLiterals.stringValue("EXPERIMENT_NAME = ", experiment.name(), "", 0));
         model.put("experimentFileLine", PythonLiterals.stringValue("EXPERIMENT_FILE = ",
                 Path.of(experiment.file()).getFileName().toString(), "", 0));
+        model.put("options", trainingOptions(experiment).stream().map(TrainingOption::toModel)
+                .collect(Collectors.toList()));
+        if (experiment.pytorch() != null) {
+            return model;
+        }
         model.put("model", PythonLiterals.string(experiment.model().type().yamlName()));
         model.put("dataset", PythonLiterals.string(experiment.dataset().yamlName()));
         boolean mlp = experiment.model().type() == ModelType.MLP;
         model.put("hiddenSizesExpression", mlp ? "args.hidden_sizes" : "[]");
         model.put("activationExpression", mlp ? "args.activation" : "None");
-        model.put("options", trainingOptions(experiment).stream().map(TrainingOption::toModel)
-                .collect(Collectors.toList()));
         return model;
     }
 
@@ -363,6 +404,11 @@ public final class TrainingScriptGenerator {
     static List<TrainingOption> trainingOptions(ExperimentSpec experiment) {
         ExperimentSpec.Training training = experiment.training();
         List<TrainingOption> options = new ArrayList<>();
+        if (experiment.pytorch() != null) {
+            options.addAll(commonOptions(training));
+            options.addAll(PyTorchScriptModel.options(experiment.pytorch()));
+            return options;
+        }
         if (experiment.model().type() == ModelType.MLP) {
             options.add(new TrainingOption("hidden_sizes", "layer_sizes",
                     defaultList(experiment.model().hiddenSizes()), null,
@@ -373,6 +419,13 @@ public final class TrainingScriptGenerator {
                             .collect(Collectors.joining(", ", "[", "]")),
                     PythonLiterals.string("activation of the hidden layers")));
         }
+        options.addAll(commonOptions(training));
+        return options;
+    }
+
+    /** The options every framework has: epochs, batch size, learning rate, seed, validation split. */
+    private static List<TrainingOption> commonOptions(ExperimentSpec.Training training) {
+        List<TrainingOption> options = new ArrayList<>();
         options.add(new TrainingOption("epochs", "positive_int", String.valueOf(training.epochs()), null,
                 PythonLiterals.string("passes over the training set")));
         options.add(new TrainingOption("batch_size", "positive_int", String.valueOf(training.batchSize()), null,

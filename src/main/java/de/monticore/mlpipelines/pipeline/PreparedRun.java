@@ -34,7 +34,8 @@ public record PreparedRun(ExperimentSpec experiment, GeneratedExperiment generat
         GeneratedExperiment generated = new TrainingScriptGenerator().generateRun(experiment, tracking, out);
         Duration generation = Duration.ofNanos(System.nanoTime() - start);
         TrainingJob job = new TrainingJob(generated.script(), experimentFile, experiment.hyperparameters(),
-                TrainingScriptGenerator.scriptOptions(experiment), TrainingScriptGenerator.PARAMS_LOGGED_OPTION);
+                TrainingScriptGenerator.scriptOptions(experiment), TrainingScriptGenerator.PARAMS_LOGGED_OPTION,
+                experiment.pytorch() == null ? 1 : experiment.pytorch().processes());
         return new PreparedRun(experiment, generated, job, generation);
     }
 

@@ -68,6 +68,11 @@ public final class TrainingLauncher implements AutoCloseable {
     private static final Pattern PARAM_KEY = Pattern.compile("[a-z][a-z0-9_]*");
     /** Added to the inherited environment: the script's output arrives live. */
     private static final Map<String, String> SCRIPT_ENVIRONMENT = Map.of("PYTHONUNBUFFERED", "1");
+    /**
+     * Set to 1 in the script's environment when the launcher runs in a terminal, whose stderr the script's
+     * stderr is forwarded to byte for byte: mlpipelines.training then draws its progress bars there.
+     */
+    public static final String PROGRESS_VARIABLE = "MLPIPELINES_PROGRESS";
     /** How long the recovery of a dead script's journal may take. */
     static final Duration RECOVERY_DEADLINE = Duration.ofSeconds(120);
 
@@ -208,7 +213,16 @@ public final class TrainingLauncher implements AutoCloseable {
             Map<String, String> scriptParams = withJournal(pythonParams, backends, journal);
             List<String> command = command(job, scriptParams);
             trainingStart = System.nanoTime();
-            exitCode = training.run(command, SCRIPT_ENVIRONMENT, stderrTail);
+            Map<String, String> environment = new java.util.HashMap<>(SCRIPT_ENVIRONMENT);
+            if (job.processes() > 1 && System.getenv("OMP_NUM_THREADS") == null) {
+                // What torchrun sets anyway for several processes, given here so that it prints no banner about it.
+                environment.put("OMP_NUM_THREADS", "1");
+            }
+            if (System.console() != null) {
+                // The script's stderr is our pipe, not the terminal the user watches: it may draw progress bars.
+                environment.put(PROGRESS_VARIABLE, "1");
+            }
+            exitCode = training.run(command, environment, stderrTail);
             trainingEnd = System.nanoTime();
             if (exitCode != null && exitCode != 0 && !training.stopRequested() && journal != null) {
                 // The script died: deliver what it journaled but its backends had not stored, then end the run.
@@ -286,7 +300,8 @@ public final class TrainingLauncher implements AutoCloseable {
     }
 
     /**
-     * {@code python script --key=value …}: the tracking options and the job's script options together,
+     * {@code python script --key=value …} (with {@code -m torch.distributed.run … } before the script for
+     * several processes): the tracking options and the job's script options together,
      * sorted by key (see {@link #pythonArguments(Map)}), then the job's params-logged flag.
      *
      * @throws TrackingException when a script option has the key of a tracking option
@@ -298,7 +313,14 @@ public final class TrainingLauncher implements AutoCloseable {
                 throw new TrackingException("script option '" + key + "' is also a tracking option");
             }
         });
-        List<String> command = new ArrayList<>(List.of(python, job.script().toString()));
+        List<String> command = new ArrayList<>(List.of(python));
+        if (job.processes() > 1) {
+            // torchrun from the same interpreter: every rank runs this Python with the same argv, and
+            // the launcher watches torchrun, whose exit says whether every rank finished.
+            command.addAll(List.of("-m", "torch.distributed.run", "--standalone", "--nnodes=1",
+                    "--nproc-per-node=" + job.processes()));
+        }
+        command.add(job.script().toString());
         command.addAll(pythonArguments(options));
         if (job.paramsLoggedOption() != null) {
             command.add("--" + job.paramsLoggedOption());

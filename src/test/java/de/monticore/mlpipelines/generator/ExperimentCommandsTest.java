@@ -136,7 +136,10 @@ class ExperimentCommandsTest {
     void anUnknownSetKeyPathOrAMalformedSetIsAnErrorNamingItAndWritesNothing() throws IOException {
         Path good = experiment("1");
         String validKeys = "expected one of name, model.type, model.hidden_sizes, model.activation, dataset, "
-                + "training.epochs, training.batch_size, training.learning_rate, training.seed, training.validation_split";
+                + "training.epochs, training.batch_size, training.learning_rate, training.seed, training.validation_split, "
+                + "framework, training.optimizer, training.momentum, training.weight_decay, training.grad_clip_norm, "
+                + "training.lr_schedule, training.early_stopping.monitor, training.early_stopping.patience, "
+                + "model.layers, distributed.processes";
         assertEquals("mlpipelines: EXPERIMENT: training.epoch: unknown key path given to --set; " + validKeys
                         + "; did you mean 'training.epochs'?\n",
                 messageFor("run", good, "--set", "training.epoch=3"));

@@ -108,8 +108,9 @@ class ExperimentLoaderTest {
             "learning_rate: .inf|exp.yaml: training.learning_rate: 'Infinity' is not a finite decimal number; expected e.g. 0.1",
             "seed: -1|exp.yaml: training.seed: -1 is out of range; expected an integer from 0 to 4294967295",
             "validation_split: 1|exp.yaml: training.validation_split: is 1.0; expected a fraction from 0 (no validation) up to, not including, 1",
-            "momentum: 0.9|exp.yaml: training.momentum: unknown key; expected one of batch_size, epochs, learning_rate, seed, validation_split",
-            "owner: me|exp.yaml: owner: unknown key; expected one of dataset, model, name, sweep, training",
+            "momentum: 0.9|exp.yaml: training.momentum: only applies to framework pytorch; the NumPy model trains with plain SGD",
+            "nesterov: true|exp.yaml: training.nesterov: unknown key; expected one of batch_size, epochs, learning_rate, seed, validation_split",
+            "owner: me|exp.yaml: owner: unknown key; expected one of dataset, framework, model, name, sweep, training",
             "name: ''|exp.yaml: name: is empty; expected a non-empty string",
             "epochs: ${UNSET_VARIABLE}|exp.yaml: training.epochs: environment variable UNSET_VARIABLE is not set (referenced as ${UNSET_VARIABLE})",
     })

@@ -68,6 +68,9 @@ public final class StdOutOnlyRuntime {
                 def set_tags(self, tags):
                     _emit("tags", tags)
 
+                def log_artifact(self, path, artifact_path=None):
+                    _emit("artifact", {"path": str(path), "artifact_path": artifact_path})
+
                 def close(self, status="FINISHED"):
                     _emit("close", {"status": status})
             """;

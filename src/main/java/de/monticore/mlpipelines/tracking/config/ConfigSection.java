@@ -256,6 +256,44 @@ public final class ConfigSection {
         return new ConfigSection(file, path, copy, environment);
     }
 
+    /**
+     * A list whose items are mappings, each as a section at {@code key[i]}; a bare name item
+     * ({@code - relu}) reads as a mapping of that name to nothing ({@code - relu:}), YAML's short form.
+     *
+     * @throws TrackingConfigException when the value is not a list, or an item is neither a name nor a mapping
+     */
+    public List<ConfigSection> sectionList(String key) {
+        if (!has(key)) {
+            return List.of();
+        }
+        Object value = values.get(key);
+        if (!(value instanceof List)) {
+            throw error(key, "expected a list, got " + describe(value));
+        }
+        List<ConfigSection> result = new ArrayList<>();
+        List<?> items = (List<?>) value;
+        for (int i = 0; i < items.size(); i++) {
+            String itemPath = pathOf(key) + "[" + i + "]";
+            Object item = items.get(i);
+            Map<String, Object> mapping = new LinkedHashMap<>();
+            if (item instanceof String) {
+                mapping.put((String) item, null);
+            } else if (item instanceof Map) {
+                for (Map.Entry<?, ?> entry : ((Map<?, ?>) item).entrySet()) {
+                    if (!(entry.getKey() instanceof String)) {
+                        throw new TrackingConfigException(file, itemPath, "keys must be strings, got "
+                                + describe(entry.getKey()));
+                    }
+                    mapping.put((String) entry.getKey(), entry.getValue());
+                }
+            } else {
+                throw new TrackingConfigException(file, itemPath, "expected a name or a mapping, got " + describe(item));
+            }
+            result.add(new ConfigSection(file, itemPath, mapping, environment));
+        }
+        return result;
+    }
+
     private String stringValue(Object value, String keyPath) {
         if (value instanceof String) {
             return resolveEnvironment((String) value, keyPath);
