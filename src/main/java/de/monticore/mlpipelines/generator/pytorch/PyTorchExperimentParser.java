@@ -86,7 +86,7 @@ public final class PyTorchExperimentParser {
         TorchTraining training = training(trainingSection, data, validationSplit);
         ConfigSection distributed = top.section("distributed");
         distributed.rejectUnknownKeys(Set.of("processes"));
-        int processes = (int) whole(distributed, "processes", distributed.string("processes", "1"), 1, MAX_PROCESSES);
+        int processes = (int) whole(distributed, "processes", distributed.numberText("processes", "1", "a number"), 1, MAX_PROCESSES);
         return new PyTorchExperiment(layers, data, training, processes);
     }
 
@@ -113,7 +113,7 @@ public final class PyTorchExperimentParser {
             Map<String, Double> values = new LinkedHashMap<>();
             for (String key : settings.keys()) {
                 if (key.equals("rate")) {
-                    double rate = decimal(settings, key, settings.string(key, ""));
+                    double rate = decimal(settings, key, settings.numberText(key, "", "a number"));
                     if (!(rate >= 0 && rate < 1)) {
                         throw settings.error(key, rate + " is out of range; expected a fraction from 0 up to, not "
                                 + "including, 1");
@@ -121,7 +121,7 @@ public final class PyTorchExperimentParser {
                     values.put(key, rate);
                 } else {
                     long min = key.equals("padding") ? 0 : 1;
-                    values.put(key, (double) whole(settings, key, settings.string(key, ""), min, 100_000));
+                    values.put(key, (double) whole(settings, key, settings.numberText(key, "", "a number"), min, 100_000));
                 }
             }
             specs.add(new LayerSpec(i, kind, values));
@@ -131,7 +131,7 @@ public final class PyTorchExperimentParser {
 
     private static TorchTraining training(ConfigSection section, DataSource data, double validationSplit) {
         Optimizer optimizer = choice(section, "optimizer", section.string("optimizer", "sgd"), Optimizer.values());
-        double momentum = decimal(section, "momentum", section.string("momentum", "0"));
+        double momentum = decimal(section, "momentum", section.numberText("momentum", "0", "a number"));
         if (!(momentum >= 0 && momentum < 1)) {
             throw section.error("momentum", momentum + " is out of range; expected a number from 0 up to 1");
         }
@@ -139,7 +139,7 @@ public final class PyTorchExperimentParser {
             throw section.error("momentum", "only applies to optimizer sgd; " + optimizer.yamlName()
                     + " keeps its own moment estimates");
         }
-        double weightDecay = decimal(section, "weight_decay", section.string("weight_decay", "0"));
+        double weightDecay = decimal(section, "weight_decay", section.numberText("weight_decay", "0", "a number"));
         if (!(weightDecay >= 0)) {
             throw section.error("weight_decay", weightDecay + " is negative; expected a number >= 0");
         }
@@ -164,15 +164,15 @@ public final class PyTorchExperimentParser {
                     throw scheduleSection.error(scheduleSection.has("gamma") ? "gamma" : "step_size",
                             "only applies to type step");
                 }
-                stepSize = (int) whole(scheduleSection, "step_size", scheduleSection.string("step_size", "1"), 1,
+                stepSize = (int) whole(scheduleSection, "step_size", scheduleSection.numberText("step_size", "1", "a number"), 1,
                         100_000);
-                gamma = decimal(scheduleSection, "gamma", scheduleSection.string("gamma", "0.1"));
+                gamma = decimal(scheduleSection, "gamma", scheduleSection.numberText("gamma", "0.1", "a number"));
                 if (!(gamma > 0 && gamma <= 1)) {
                     throw scheduleSection.error("gamma", gamma + " is out of range; expected a factor in (0, 1]");
                 }
             }
         }
-        double clip = decimal(section, "grad_clip_norm", section.string("grad_clip_norm", "0"));
+        double clip = decimal(section, "grad_clip_norm", section.numberText("grad_clip_norm", "0", "a number"));
         if (!(clip >= 0)) {
             throw section.error("grad_clip_norm", clip + " is negative; expected a norm > 0, or 0 for no clipping");
         }
@@ -191,7 +191,7 @@ public final class PyTorchExperimentParser {
                 throw stopping.error("monitor", "'" + monitor + "' needs validation data, but validation_split is 0 "
                         + "and the dataset names no validation file; monitor a train_epoch_ metric or hold data out");
             }
-            patience = (int) whole(stopping, "patience", stopping.string("patience", "3"), 1, 100_000);
+            patience = (int) whole(stopping, "patience", stopping.numberText("patience", "3", "a number"), 1, 100_000);
         }
         return new TorchTraining(optimizer, momentum, weightDecay, schedule, stepSize, gamma, clip, monitor, patience);
     }
