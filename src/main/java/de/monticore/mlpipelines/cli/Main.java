@@ -24,6 +24,7 @@ public final class Main {
         COMMANDS.put("check-config", new CheckConfigCommand());
         COMMANDS.put("backends", new BackendsCommand());
         COMMANDS.put("replay", new ReplayCommand());
+        COMMANDS.put("ui", new UiCommand());
     }
 
     private Main() {

@@ -11,6 +11,11 @@ import de.monticore.mlpipelines.tracking.TrackerFactory;
 import de.monticore.mlpipelines.tracking.config.TrackingConfig;
 import de.monticore.mlpipelines.tracking.tracker.RunTracker;
 
+import de.monticore.mlpipelines.tracking.backend.mlflow.LocalStore;
+import de.monticore.mlpipelines.tracking.backend.mlflow.MLflowConfig;
+import de.monticore.mlpipelines.tracking.backend.tensorboard.TensorBoardConfig;
+import de.monticore.mlpipelines.tracking.config.ConfiguredBackend;
+
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.List;
@@ -36,6 +41,17 @@ final class RunCommand implements Command {
         ExperimentSpec experiment = arguments.loadExperiment();
         TrackingConfig tracking = arguments.loadTracking();
         tracking.warnings().forEach(warning -> err.println("warning: " + warning));
+        // A local MLflow server starts while the script is generated; the tracker then finds it running.
+        WarmServer warm = WarmServer.startFor(tracking);
+        try {
+            return run(arguments, experiment, tracking, start, out, err);
+        } finally {
+            warm.close();
+        }
+    }
+
+    private static int run(GenerateCommand.Arguments arguments, ExperimentSpec experiment, TrackingConfig tracking,
+                           long start, PrintStream out, PrintStream err) {
         long generationStart = System.nanoTime();
         GeneratedExperiment generated = new TrainingScriptGenerator().generateRun(experiment, tracking, arguments.out());
         long generationEnd = System.nanoTime();
@@ -54,6 +70,7 @@ final class RunCommand implements Command {
             out.println("== summary");
             result.summary(experiment.name(), arguments.experiment().toString(), generated.script().toString())
                     .forEach(out::println);
+            uiCommand(tracking).ifPresent(command -> out.println("ui:         " + command));
             out.println("time:       " + seconds(generationStart - start) + " config, "
                     + seconds(generationEnd - generationStart) + " generation, "
                     + seconds(result.setup().toNanos()) + " run setup, "
@@ -62,6 +79,22 @@ final class RunCommand implements Command {
             out.flush();
             return result.commandExitCode();
         }
+    }
+
+    /**
+     * {@code mlpipelines ui TRACKING.yaml} when the configuration has a store it shows (a local MLflow
+     * store or a TensorBoard log directory), with the file quoted for a shell when needed.
+     */
+    static java.util.Optional<String> uiCommand(TrackingConfig tracking) {
+        boolean shown = tracking.backends().stream().map(ConfiguredBackend::config).anyMatch(config ->
+                config instanceof TensorBoardConfig
+                        || config instanceof MLflowConfig mlflow && !LocalStore.isServerUrl(mlflow.trackingUri()));
+        if (!shown || !java.nio.file.Files.isRegularFile(java.nio.file.Path.of(tracking.file()))) {
+            return java.util.Optional.empty();
+        }
+        String file = tracking.file();
+        String quoted = file.matches("[A-Za-z0-9_./:@%+=,-]+") ? file : "'" + file.replace("'", "'\\''") + "'";
+        return java.util.Optional.of("mlpipelines ui " + quoted + "   (MLflow and TensorBoard; Ctrl-C stops them)");
     }
 
     private static String seconds(long nanos) {

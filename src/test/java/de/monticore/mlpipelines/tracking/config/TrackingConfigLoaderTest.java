@@ -156,8 +156,26 @@ class TrackingConfigLoaderTest {
     @Test
     void rejectsAnUnknownKeyInABackendSection() {
         assertEquals("tracking.yaml: backends.mlflow.trackinguri: unknown key; expected one of clean_up, "
-                        + "experiment_name, spool_dir, tracking_uri",
+                        + "experiment_name, server_idle_timeout, spool_dir, tracking_uri",
                 rejected("backends:\n  mlflow:\n    trackinguri: http://x\n").getMessage());
+    }
+
+    @Test
+    void readsTheLocalServersIdleTimeoutInSecondsAndRejectsAnythingElse() {
+        MLflowConfig config = (MLflowConfig) parse("backends:\n  mlflow:\n    server_idle_timeout: 90\n")
+                .backends().get(0).config();
+        assertEquals(java.time.Duration.ofSeconds(90), config.serverIdleTimeout());
+        assertEquals(java.time.Duration.ofSeconds(90), config.serverSettings(
+                de.monticore.mlpipelines.tracking.backend.mlflow.server.LocalMLflowServer.Settings.DEFAULT)
+                .effectiveIdleTimeout());
+        MLflowConfig unset = (MLflowConfig) parse("backends:\n  mlflow:\n").backends().get(0).config();
+        assertEquals(null, unset.serverIdleTimeout());
+        assertEquals("tracking.yaml: backends.mlflow.server_idle_timeout: '-5' is not a number of seconds; expected "
+                        + "a whole number >= 0 (0 stops the local server when the last pipeline ends)",
+                rejected("backends:\n  mlflow:\n    server_idle_timeout: -5\n").getMessage());
+        assertEquals("tracking.yaml: backends.mlflow.server_idle_timeout: '10m' is not a number of seconds; expected "
+                        + "a whole number >= 0 (0 stops the local server when the last pipeline ends)",
+                rejected("backends:\n  mlflow:\n    server_idle_timeout: 10m\n").getMessage());
     }
 
     @Test

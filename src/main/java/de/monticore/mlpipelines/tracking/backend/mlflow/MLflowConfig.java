@@ -1,12 +1,14 @@
 package de.monticore.mlpipelines.tracking.backend.mlflow;
 
 import de.monticore.mlpipelines.tracking.TrackingException;
+import de.monticore.mlpipelines.tracking.backend.mlflow.server.LocalMLflowServer;
 import de.monticore.mlpipelines.tracking.config.BackendConfig;
 import de.monticore.mlpipelines.tracking.config.ConfigSection;
 import de.monticore.mlpipelines.tracking.config.PathSetting;
 import de.monticore.mlpipelines.tracking.tracker.RunStatus;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -21,11 +23,16 @@ import java.util.stream.Collectors;
  *                       a local server is started
  * @param cleanUp        runs of the experiment in these states are deleted by {@code cleanUpRepository()}
  * @param spoolDir       where the Python half keeps what it cannot deliver (replayed by {@code mlpipelines replay})
+ * @param serverIdleTimeout for a local store: how long its server stays up after the last pipeline, for the
+ *                       next one; null when tracking.yaml does not say (then the environment or 10 minutes,
+ *                       {@link LocalMLflowServer.Settings#effectiveIdleTimeout()})
  */
-public record MLflowConfig(String experimentName, String trackingUri, Set<RunStatus> cleanUp, Path spoolDir)
+public record MLflowConfig(String experimentName, String trackingUri, Set<RunStatus> cleanUp, Path spoolDir,
+                           Duration serverIdleTimeout)
         implements BackendConfig {
     /** The keys of the {@code mlflow} section. */
-    public static final Set<String> KEYS = Set.of("experiment_name", "tracking_uri", "clean_up", "spool_dir");
+    public static final Set<String> KEYS = Set.of("experiment_name", "tracking_uri", "clean_up", "spool_dir",
+            "server_idle_timeout");
     /** {@code spool_dir} when tracking.yaml does not set it; relative to the working directory. */
     public static final String DEFAULT_SPOOL_DIR = "mlflow-spool";
 
@@ -36,6 +43,11 @@ public record MLflowConfig(String experimentName, String trackingUri, Set<RunSta
     /** A configuration with the default {@code spool_dir}. */
     public MLflowConfig(String experimentName, String trackingUri, Set<RunStatus> cleanUp) {
         this(experimentName, trackingUri, cleanUp, Path.of(DEFAULT_SPOOL_DIR));
+    }
+
+    /** A configuration that leaves the server's idle timeout to the environment. */
+    public MLflowConfig(String experimentName, String trackingUri, Set<RunStatus> cleanUp, Path spoolDir) {
+        this(experimentName, trackingUri, cleanUp, spoolDir, null);
     }
 
     public static MLflowConfig fromSection(ConfigSection section) {
@@ -50,7 +62,29 @@ public record MLflowConfig(String experimentName, String trackingUri, Set<RunSta
         Set<RunStatus> cleanUp = EnumSet.noneOf(RunStatus.class);
         cleanUp.addAll(section.enumList("clean_up", RunStatus.class, "a run status"));
         Path spoolDir = PathSetting.parse(section, "spool_dir", DEFAULT_SPOOL_DIR);
-        return new MLflowConfig(experimentName, trackingUri, cleanUp, spoolDir);
+        return new MLflowConfig(experimentName, trackingUri, cleanUp, spoolDir, idleTimeout(section));
+    }
+
+    private static Duration idleTimeout(ConfigSection section) {
+        String value = section.string("server_idle_timeout", null);
+        if (value == null) {
+            return null;
+        }
+        try {
+            long seconds = Long.parseLong(value.strip());
+            if (seconds >= 0) {
+                return Duration.ofSeconds(seconds);
+            }
+        } catch (NumberFormatException notANumber) {
+            // Reported below.
+        }
+        throw section.error("server_idle_timeout", "'" + value + "' is not a number of seconds; expected a whole "
+                + "number >= 0 (0 stops the local server when the last pipeline ends)");
+    }
+
+    /** The local server's settings: {@code base} with this configuration's idle timeout, when it sets one. */
+    public LocalMLflowServer.Settings serverSettings(LocalMLflowServer.Settings base) {
+        return serverIdleTimeout == null ? base : base.withIdleTimeout(serverIdleTimeout);
     }
 
     @Override
@@ -60,6 +94,9 @@ public record MLflowConfig(String experimentName, String trackingUri, Set<RunSta
         settings.put("tracking_uri", trackingUri);
         settings.put("clean_up", cleanUp.stream().sorted().map(Enum::name).collect(Collectors.joining(", ", "[", "]")));
         settings.put("spool_dir", spoolDir.toString());
+        if (serverIdleTimeout != null) {
+            settings.put("server_idle_timeout", Long.toString(serverIdleTimeout.toSeconds()));
+        }
         return settings;
     }
 

@@ -394,6 +394,24 @@ class MLflowTrackerTest {
     }
 
     @Test
+    void experimentsAreTaggedAsModelTrainingSoMlflow3OpensTheRunsTable() {
+        String created = uniqueExperiment();
+        String untagged = uniqueExperiment();
+        MLflowRestClient client = TestMLflowServer.client();
+        String untaggedId = client.createExperiment(untagged);
+        assertEquals(Map.of(), client.getExperimentByName(untagged).orElseThrow().tags());
+        for (String experiment : List.of(created, untagged)) {
+            try (MLflowTracker tracker = tracker(experiment, Set.of())) {
+                tracker.startNewRun();
+                tracker.endRun(RunStatus.FINISHED);
+            }
+            assertEquals("custom_model_development", client.getExperimentByName(experiment).orElseThrow().tags()
+                    .get("mlflow.experimentKind"), experiment);
+        }
+        assertEquals(untaggedId, client.getExperimentByName(untagged).orElseThrow().id());
+    }
+
+    @Test
     void aDeletedExperimentGetsAClearError() {
         String experiment = uniqueExperiment();
         MLflowRestClient client = TestMLflowServer.client();

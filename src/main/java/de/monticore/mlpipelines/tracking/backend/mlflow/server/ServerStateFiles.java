@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
 
@@ -154,6 +155,30 @@ final class ServerStateFiles {
             }
         }
         return live;
+    }
+
+    /** The lease directory, {@code .<store>.mlflow-server.leases/}: one file per process id using the server. */
+    Path leaseDirectory() {
+        return sibling(".leases");
+    }
+
+    /** The lock file that serialises starting, releasing and stopping the server. */
+    Path lockFile() {
+        return sibling(".lock");
+    }
+
+    /** The pids of live processes other than this one that hold a lease (dead ones' leases are removed). */
+    List<Long> otherLiveLeaseHolders() throws IOException {
+        liveLeaseHolders();
+        Path leases = sibling(".leases");
+        if (!Files.isDirectory(leases)) {
+            return List.of();
+        }
+        long self = ProcessHandle.current().pid();
+        try (Stream<Path> files = Files.list(leases)) {
+            return files.map(lease -> lease.getFileName().toString()).filter(name -> name.matches("[0-9]+"))
+                    .map(Long::parseLong).filter(pid -> pid != self).sorted().toList();
+        }
     }
 
     /** {@code .<store>.mlflow-server<suffix>} beside the state file. */
