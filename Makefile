@@ -6,7 +6,7 @@ SHELL := /bin/bash
 VENV        := .venv
 PYTHON      := $(VENV)/bin/python
 VENV_STAMP  := $(VENV)/.installed
-APT_PACKAGES := gradle junit5 libyaml-snake-java libfreemarker-java libjackson2-databind-java
+APT_PACKAGES := gradle junit5 libyaml-snake-java libfreemarker-java libjackson2-databind-java chromium
 # The Debian jars these pinned versions resolve from; without them Gradle goes to Maven Central.
 DEBIAN_JARS := /usr/share/java/snakeyaml.jar /usr/share/java/freemarker.jar \
                /usr/share/java/jackson-databind.jar /usr/share/java/junit-platform-console-standalone.jar
@@ -30,6 +30,7 @@ setup: system-packages python-env java-build
 
 system-packages:
 	@missing=""; command -v gradle >/dev/null || missing=1; \
+	command -v chromium >/dev/null || missing=1; \
 	for jar in $(DEBIAN_JARS); do [ -f $$jar ] || missing=1; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "== installing Debian packages: $(APT_PACKAGES)"; \

@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+import time
 from pathlib import Path
 
 CLASSPATH_VARIABLE = "MLPIPELINES_CLASSPATH"
@@ -26,6 +27,10 @@ EXTRA_CLASSPATH_VARIABLE = "MLPIPELINES_EXTRA_CLASSPATH"
 BUILD_COMMAND = "make setup (or: gradle installDist)"
 # The JVM answers short commands; JIT tiers beyond C1 only cost start-up time here.
 JVM_OPTIONS = ("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto")
+
+# The longest a Ctrl-C'd command waits for the JVM's shutdown hooks to end the process (stopping a server
+# takes up to 15 s: SIGTERM, then SIGKILL).
+JVM_SHUTDOWN_SECONDS = 60.0
 
 _start_lock = threading.Lock()
 
@@ -117,15 +122,23 @@ def run_command(argv: list[str]) -> int:
 
     Output goes to this process's standard output and error, as from the Java launcher.
     """
+    import jpype
+
     main = java_class("de.monticore.mlpipelines.cli.Main")
     system = java_class("java.lang.System")
     sys.stdout.flush()
     sys.stderr.flush()
     try:
         return int(main.run(list(argv), system.out, system.err))
+    except jpype.JVMNotRunning:
+        # Ctrl-C or SIGTERM: the JVM runs its shutdown hooks (a run ends KILLED, servers stop) and then ends
+        # this process itself. Returning would end the process under the hooks, so wait for that, bounded.
+        time.sleep(JVM_SHUTDOWN_SECONDS)
+        return 130
     finally:
-        system.out.flush()
-        system.err.flush()
+        if jpype.isJVMStarted():
+            system.out.flush()
+            system.err.flush()
 
 
 def tracker_factory():

@@ -16,6 +16,7 @@ SIGTERM to this process stops the server the same way; a server that exits on it
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
@@ -103,10 +104,8 @@ def main(argv: list[str]) -> int:
         return 2
     leases, lock_file, state = Path(argv[1]), Path(argv[2]), Path(argv[3])
     idle_seconds = float(argv[4])
-    try:
+    with contextlib.suppress(OSError):  # already a session leader
         os.setsid()
-    except OSError:
-        pass  # already a session leader
     stopping = False
 
     def request_stop(signum: int, frame: object) -> None:

@@ -42,6 +42,8 @@ final class UiCommand implements Command {
     /** What {@code ui} shows when there is no tracking.yaml: the default stores of MLFLOW and TENSORBOARD. */
     static final String DEFAULT_STORES = "backends:\n  mlflow: {}\n  tensorboard: {}\n";
     private static final Duration TENSORBOARD_STARTUP = Duration.ofSeconds(120);
+    /** MLflow 3's UI opens in its GenAI view unless a page's URL asks for the model-training one. */
+    static final String MODEL_TRAINING_VIEW = "workflowType=machine_learning";
 
     @Override
     public String usage() {
@@ -131,7 +133,8 @@ final class UiCommand implements Command {
                     synchronized (toStop) {
                         toStop.add(lease);
                     }
-                    out.println("MLflow:      " + lease.url() + "/  (store " + store.get().uri() + ")");
+                    out.println("MLflow:      " + lease.url() + "/#/experiments?" + MODEL_TRAINING_VIEW + "  (store "
+                            + store.get().uri() + ")");
                 } else {
                     out.println("MLflow:      " + mlflow.get().trackingUri().strip() + "  (a server of its own)");
                 }

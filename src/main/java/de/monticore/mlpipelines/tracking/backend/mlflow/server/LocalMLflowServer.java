@@ -362,7 +362,8 @@ public final class LocalMLflowServer {
                     return null;
                 });
             } catch (IOException e) {
-                throw new UncheckedIOException("could not release the local MLflow server recorded in " + stateFile, e);
+                throw new UncheckedIOException("could not release the local MLflow server recorded in " + stateFile
+                        + ": " + e.getMessage(), e);
             }
         }
     }
@@ -469,24 +470,44 @@ public final class LocalMLflowServer {
     /** Waits until {@code timeoutNanos} for the processes to exit; kills each late one if asked; returns the live pids. */
     private static List<Long> awaitExit(List<ProcessHandle> processes, long timeoutNanos, boolean killLate) {
         long deadline = System.nanoTime() + timeoutNanos;
-        List<Long> alive = new ArrayList<>();
-        for (ProcessHandle process : processes) {
-            long left = deadline - System.nanoTime();
-            try {
-                process.onExit().get(Math.max(left, 0), TimeUnit.NANOSECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException notYet) {
-                // Still running; reported below.
+        List<ProcessHandle> running = new ArrayList<>(processes);
+        boolean interrupted = false;
+        while (true) {
+            running.removeIf(LocalMLflowServer::hasExited);
+            if (running.isEmpty() || System.nanoTime() > deadline) {
+                break;
             }
-            if (process.isAlive()) {
-                if (killLate) {
-                    process.destroyForcibly();
-                }
-                alive.add(process.pid());
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                // A JVM shutting down (Ctrl-C in the console script) interrupts its threads; the processes
+                // must still be stopped, within the deadline. The interrupt is restored afterwards.
+                interrupted = true;
             }
         }
-        return alive;
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        if (killLate) {
+            running.forEach(ProcessHandle::destroyForcibly);
+        }
+        return running.stream().map(ProcessHandle::pid).toList();
+    }
+
+    /**
+     * True when the process is gone or a zombie: it has exited and only waits to be reaped (which a JVM
+     * shutting down, e.g. on Ctrl-C inside the Python console script, may no longer do).
+     */
+    private static boolean hasExited(ProcessHandle process) {
+        if (!process.isAlive()) {
+            return true;
+        }
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(process.pid()), "stat"));
+            return stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
+        } catch (IOException | RuntimeException noProcFs) {
+            return false;
+        }
     }
 
     private static boolean isOurLiveServer(ServerState server) {
