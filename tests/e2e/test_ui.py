@@ -54,6 +54,7 @@ class Stores:
                 {
                     "backends": {
                         "mlflow": {"experiment_name": EXPERIMENT, "tracking_uri": f"sqlite:///{self.store}"},
+                        "csv": {"dir": str(root / "runs" / "csv")},
                         "tensorboard": {"log_dir": str(root / "runs" / "tb")},
                     }
                 }
@@ -75,9 +76,9 @@ class Stores:
         self.env["MLPIPELINES_PYTHON"] = sys.executable
         self.env["MLPIPELINES_MLFLOW_SERVER_IDLE_TIMEOUT"] = str(idle_timeout)
 
-    def run_pipeline(self) -> str:
+    def run_pipeline(self, *options: str) -> str:
         result = subprocess.run(
-            [str(FRONT_DOORS["java-launcher"]), "run", "experiment.yaml", "--tracking", "tracking.yaml"],
+            [str(FRONT_DOORS["java-launcher"]), "run", "experiment.yaml", "--tracking", "tracking.yaml", *options],
             cwd=self.root,
             env=self.env,
             capture_output=True,
@@ -155,7 +156,7 @@ def finished_run(tmp_path_factory):
     """One pipeline's stores; its server stopped with it (idle timeout 0)."""
     stores = Stores(tmp_path_factory.mktemp("ui"), idle_timeout=0)
     try:
-        summary = stores.run_pipeline()
+        summary = stores.run_pipeline("--json", "run.json")
         assert "ui:         mlpipelines ui tracking.yaml" in summary, summary
         assert not stores.state_file.exists() and processes_mentioning(str(stores.store)) == []
         yield stores
@@ -261,3 +262,56 @@ def test_a_warm_server_serves_the_next_pipeline_and_ui_stop_stops_it(tmp_path):
         assert not stores.state_file.exists()
     finally:
         stores.stop_leftovers()
+
+
+def test_json_metadata_names_the_run_in_every_store(finished_run):
+    from mlflow.tracking import MlflowClient
+
+    stores = finished_run
+    metadata = json.loads((stores.root / "run.json").read_text(encoding="utf-8"))
+    local = MlflowClient(f"sqlite:///{stores.store}")
+    experiment = local.get_experiment_by_name(EXPERIMENT)
+    (run,) = local.search_runs([experiment.experiment_id])
+    assert metadata["experiment"] == {"name": EXPERIMENT, "file": "experiment.yaml"}
+    assert (metadata["status"], metadata["exit_code"], metadata["failure_reason"]) == ("FINISHED", 0, None)
+    assert metadata["tracking_backends"] == ["MLFLOW", "CSV", "TENSORBOARD"]
+    mlflow = metadata["stores"]["MLFLOW"]
+    assert (mlflow["experiment_id"], mlflow["experiment_name"]) == (experiment.experiment_id, EXPERIMENT)
+    assert (mlflow["run_id"], mlflow["run_name"], mlflow["status"]) == (run.info.run_id, "Run 1", "FINISHED")
+    assert metadata["locations"]["MLflow run"] == (
+        f"{mlflow['tracking_uri']}/#/experiments/{experiment.experiment_id}/runs/{run.info.run_id}"
+    )
+    csv_run = stores.root / "runs" / "csv" / metadata["stores"]["CSV"]["run_name"]
+    assert metadata["stores"]["CSV"]["dir"] == str(stores.root / "runs" / "csv")
+    assert metadata["locations"]["CSV"] == str(csv_run / "metrics.csv") and (csv_run / "metrics.csv").is_file()
+    assert metadata["stores"]["TENSORBOARD"]["run_name"] == "run_1"
+    assert metadata["ui_command"] == "mlpipelines ui tracking.yaml"
+    timings = metadata["timings_seconds"]
+    assert set(timings) == {"config", "generation", "run_setup", "training", "finishing", "total"}
+    assert all(value >= 0 for value in timings.values())
+    assert timings["total"] >= timings["training"] > 0
+    assert metadata["script"].endswith("train.py") and Path(stores.root, metadata["script"]).is_file()
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--json", "missing/run.json"], "--json missing/run.json: directory {root}/missing does not exist"),
+        (["--json", "."], "--json .: is a directory; expected a file to write"),
+        (["--json"], "--json needs a file to write the run's metadata to"),
+        (["--json=a.json", "--json", "b.json"], "--json is given twice"),
+    ],
+)
+def test_a_json_file_that_cannot_be_written_is_refused_before_anything_runs(tmp_path, options, message):
+    stores = Stores(tmp_path, idle_timeout=0)
+    result = subprocess.run(
+        [str(FRONT_DOORS["java-launcher"]), "run", "experiment.yaml", "--tracking", "tracking.yaml", *options],
+        cwd=tmp_path,
+        env=stores.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[0] == "mlpipelines run: " + message.format(root=tmp_path)
+    assert not stores.store.exists() and not (tmp_path / "build").exists(), "nothing was started or written"

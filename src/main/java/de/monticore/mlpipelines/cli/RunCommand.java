@@ -31,27 +31,63 @@ import java.util.List;
 final class RunCommand implements Command {
     @Override
     public String usage() {
-        return "run EXPERIMENT.yaml [--tracking TRACKING.yaml] [--out DIR] [--set KEY.PATH=VALUE]...";
+        return "run EXPERIMENT.yaml [--tracking TRACKING.yaml] [--out DIR] [--set KEY.PATH=VALUE]... [--json FILE]";
     }
 
     @Override
     public int run(List<String> args, PrintStream out, PrintStream err) {
         long start = System.nanoTime();
-        GenerateCommand.Arguments arguments = GenerateCommand.Arguments.parse(args);
+        List<String> rest = new java.util.ArrayList<>(args);
+        java.nio.file.Path json = takeJsonOption(rest);
+        GenerateCommand.Arguments arguments = GenerateCommand.Arguments.parse(rest);
         ExperimentSpec experiment = arguments.loadExperiment();
         TrackingConfig tracking = arguments.loadTracking();
         tracking.warnings().forEach(warning -> err.println("warning: " + warning));
         // A local MLflow server starts while the script is generated; the tracker then finds it running.
         WarmServer warm = WarmServer.startFor(tracking);
         try {
-            return run(arguments, experiment, tracking, start, out, err);
+            return run(arguments, experiment, tracking, start, json, out, err);
         } finally {
             warm.close();
         }
     }
 
+    /**
+     * Removes {@code --json FILE} (or {@code --json=FILE}) from the arguments and checks that FILE can be
+     * written; null when the option is absent.
+     *
+     * @throws UsageException when the file is missing, given twice or cannot be written where it is
+     */
+    static java.nio.file.Path takeJsonOption(List<String> args) {
+        java.nio.file.Path json = null;
+        for (int i = 0; i < args.size(); i++) {
+            String arg = args.get(i);
+            String value;
+            if (arg.equals("--json")) {
+                if (i + 1 >= args.size() || args.get(i + 1).startsWith("-")) {
+                    throw new UsageException("--json needs a file to write the run's metadata to");
+                }
+                value = args.remove(i + 1);
+            } else if (arg.startsWith("--json=")) {
+                value = arg.substring("--json=".length());
+            } else {
+                continue;
+            }
+            args.remove(i--);
+            if (json != null) {
+                throw new UsageException("--json is given twice");
+            }
+            if (value.isEmpty()) {
+                throw new UsageException("--json needs a file to write the run's metadata to");
+            }
+            json = java.nio.file.Path.of(value);
+            RunMetadata.checkWritable(json);
+        }
+        return json;
+    }
+
     private static int run(GenerateCommand.Arguments arguments, ExperimentSpec experiment, TrackingConfig tracking,
-                           long start, PrintStream out, PrintStream err) {
+                           long start, java.nio.file.Path json, PrintStream out, PrintStream err) {
         long generationStart = System.nanoTime();
         GeneratedExperiment generated = new TrainingScriptGenerator().generateRun(experiment, tracking, arguments.out());
         long generationEnd = System.nanoTime();
@@ -70,12 +106,26 @@ final class RunCommand implements Command {
             out.println("== summary");
             result.summary(experiment.name(), arguments.experiment().toString(), generated.script().toString())
                     .forEach(out::println);
-            uiCommand(tracking).ifPresent(command -> out.println("ui:         " + command));
+            java.util.Optional<String> ui = uiCommand(tracking);
+            ui.ifPresent(command -> out.println("ui:         " + command + "   (MLflow and TensorBoard; Ctrl-C stops "
+                    + "them)"));
             out.println("time:       " + seconds(generationStart - start) + " config, "
                     + seconds(generationEnd - generationStart) + " generation, "
                     + seconds(result.setup().toNanos()) + " run setup, "
                     + seconds(result.training().toNanos()) + " training, "
                     + seconds(result.finishing().toNanos()) + " end/clean-up/close");
+            if (json != null) {
+                RunMetadata.Timings timings = new RunMetadata.Timings(Duration.ofNanos(generationStart - start),
+                        Duration.ofNanos(generationEnd - generationStart), result.setup(), result.training(),
+                        result.finishing(), Duration.ofNanos(System.nanoTime() - start));
+                try {
+                    RunMetadata.write(json, RunMetadata.of(result, experiment.name(), arguments.experiment().toString(),
+                            generated.script().toString(), ui.orElse(null), timings));
+                    out.println("metadata:   " + json);
+                } catch (java.io.IOException | RuntimeException e) {
+                    err.println("mlpipelines: could not write the run's metadata to " + json + ": " + e.getMessage());
+                }
+            }
             out.flush();
             return result.commandExitCode();
         }
@@ -94,7 +144,7 @@ final class RunCommand implements Command {
         }
         String file = tracking.file();
         String quoted = file.matches("[A-Za-z0-9_./:@%+=,-]+") ? file : "'" + file.replace("'", "'\\''") + "'";
-        return java.util.Optional.of("mlpipelines ui " + quoted + "   (MLflow and TensorBoard; Ctrl-C stops them)");
+        return java.util.Optional.of("mlpipelines ui " + quoted);
     }
 
     private static String seconds(long nanos) {

@@ -68,6 +68,8 @@ public class MLflowTracker implements RunTracker {
     public static final String EXPERIMENT_KIND_TAG = "mlflow.experimentKind";
     /** MLflow's experiment kind for training models ({@code ExperimentKind.CUSTOM_MODEL_DEVELOPMENT}). */
     public static final String EXPERIMENT_KIND = "custom_model_development";
+    /** The label under which {@link #getRunLocations()} gives the run's name. */
+    public static final String RUN_NAME_LOCATION = "MLflow run name";
     /** Artifact directory that holds the full values of truncated params. */
     public static final String LONG_PARAMS_DIRECTORY = "long_params";
 
@@ -394,7 +396,8 @@ public class MLflowTracker implements RunTracker {
     }
 
     /**
-     * {@code "MLflow run"} to the run's page in the MLflow UI, once a run was started (a local store's
+     * {@code "MLflow run"} to the run's page in the MLflow UI and {@value #RUN_NAME_LOCATION} to its name
+     * ("Run N"), once a run was started (a local store's
      * server stays up for its idle timeout; {@code mlpipelines ui} serves it later); and when the Python half spooled data of
      * this run because it could not deliver it, {@code "MLflow spool"}: the spool directory and the
      * command that delivers it.
@@ -406,6 +409,7 @@ public class MLflowTracker implements RunTracker {
         }
         Map<String, String> locations = new java.util.LinkedHashMap<>();
         locations.put("MLflow run", runUrl().toString());
+        locations.put(RUN_NAME_LOCATION, run.name());
         long spoolFiles = spoolFilesOf(run.id());
         if (spoolFiles > 0) {
             Path spoolDir = config.absoluteSpoolDir();

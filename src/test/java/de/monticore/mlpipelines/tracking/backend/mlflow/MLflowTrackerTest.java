@@ -344,7 +344,7 @@ class MLflowTrackerTest {
                     "mlflow_spool_dir", Path.of(MLflowConfig.DEFAULT_SPOOL_DIR).toAbsolutePath().toString(),
                     "mlflow_run_id", tracker.runId()), params);
             String url = TestMLflowServer.url() + "/#/experiments/" + experimentId + "/runs/" + tracker.runId();
-            assertEquals(Map.of("MLflow run", url), tracker.getRunLocations());
+            assertEquals(Map.of("MLflow run", url, "MLflow run name", tracker.runName()), tracker.getRunLocations());
         }
     }
 
@@ -357,12 +357,12 @@ class MLflowTrackerTest {
                 .withWarnings(new PrintStream(warnings, true, StandardCharsets.UTF_8)))) {
             tracker.startNewRun();
             assertEquals(spool.toString(), tracker.getPythonParams().get("mlflow_spool_dir"));
-            assertEquals(Set.of("MLflow run"), tracker.getRunLocations().keySet(), "no spool directory yet");
+            assertEquals(Set.of("MLflow run", "MLflow run name"), tracker.getRunLocations().keySet(), "no spool directory yet");
             Files.createDirectories(spool);
             // As the Python half names them: <run id>-<pid>-<ms>.jsonl; replay's progress files beside them.
             Files.writeString(spool.resolve("other-run-12-1700000000000.jsonl"), "{}\n");
             Files.writeString(spool.resolve("new-run-12-1700000000000.jsonl"), "{}\n");
-            assertEquals(Set.of("MLflow run"), tracker.getRunLocations().keySet(), "other runs' spool files");
+            assertEquals(Set.of("MLflow run", "MLflow run name"), tracker.getRunLocations().keySet(), "other runs' spool files");
             Files.writeString(spool.resolve(tracker.runId() + "-4242-1700000000000.jsonl"), "{}\n");
             Files.writeString(spool.resolve(tracker.runId() + "-4242-1700000000000.jsonl.progress"), "{}\n");
             assertEquals(spool + " holds 1 spool file of this run that did not reach MLflow; deliver with: "
