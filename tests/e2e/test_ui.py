@@ -274,7 +274,7 @@ def test_json_metadata_names_the_run_in_every_store(finished_run):
     (run,) = local.search_runs([experiment.experiment_id])
     assert metadata["experiment"] == {"name": EXPERIMENT, "file": "experiment.yaml"}
     assert (metadata["status"], metadata["exit_code"], metadata["failure_reason"]) == ("FINISHED", 0, None)
-    assert metadata["tracking_backends"] == ["MLFLOW", "CSV", "TENSORBOARD"]
+    assert metadata["tracking_backends"] == ["CSV", "MLFLOW", "TENSORBOARD"], "in tracking.yaml's order"
     mlflow = metadata["stores"]["MLFLOW"]
     assert (mlflow["experiment_id"], mlflow["experiment_name"]) == (experiment.experiment_id, EXPERIMENT)
     assert (mlflow["run_id"], mlflow["run_name"], mlflow["status"]) == (run.info.run_id, "Run 1", "FINISHED")
