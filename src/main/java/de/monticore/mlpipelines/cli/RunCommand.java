@@ -98,7 +98,8 @@ final class RunCommand implements Command {
 
         RunTracker tracker = TrackerFactory.createTracker(tracking);
         TrainingJob job = new TrainingJob(generated.script(), arguments.experiment(), experiment.hyperparameters(),
-                TrainingScriptGenerator.scriptOptions(experiment), TrainingScriptGenerator.PARAMS_LOGGED_OPTION);
+                TrainingScriptGenerator.scriptOptions(experiment), TrainingScriptGenerator.PARAMS_LOGGED_OPTION,
+                TrainingScriptGenerator.scriptTags(experiment));
         // Closed after the summary: an interrupted launcher still prints it before the JVM exits.
         try (TrainingLauncher launcher = new TrainingLauncher(PythonEnvironment.interpreter(), out, err)) {
             LaunchResult result = launcher.launch(tracker, job);

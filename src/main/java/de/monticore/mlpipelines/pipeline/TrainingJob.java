@@ -14,12 +14,21 @@ import java.util.Map;
  *                           options), so that it trains with the logged values whatever its defaults
  * @param paramsLoggedOption the script's flag (without {@code --}) that tells it the params are logged
  *                           already, passed by the launcher after logging them; null for a script without one
+ * @param tags               logged as tags with the params (the script then sets none of its own, so each
+ *                           store gets them once)
  */
 public record TrainingJob(Path script, Path experimentFile, Map<String, String> hyperparameters,
-                          Map<String, String> scriptOptions, String paramsLoggedOption) {
+                          Map<String, String> scriptOptions, String paramsLoggedOption, Map<String, String> tags) {
     public TrainingJob {
         hyperparameters = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(hyperparameters));
         scriptOptions = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(scriptOptions));
+        tags = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(tags));
+    }
+
+    /** A job without tags of its own. */
+    public TrainingJob(Path script, Path experimentFile, Map<String, String> hyperparameters,
+                       Map<String, String> scriptOptions, String paramsLoggedOption) {
+        this(script, experimentFile, hyperparameters, scriptOptions, paramsLoggedOption, Map.of());
     }
 
     /** A job whose script takes only the tracking options. */

@@ -188,6 +188,9 @@ public final class TrainingLauncher implements AutoCloseable {
             runIds = runIdentifiers(pythonParams);
             trackingOptions = pythonParams;
             tracker.logParams(job.hyperparameters());
+            if (!job.tags().isEmpty()) {
+                tracker.logTags(job.tags());
+            }
             tracker.logArtifact(job.experimentFile().toFile(), "experiment");
             tracker.logArtifact(job.script().toFile(), "experiment");
             Path journal = journalPath(job);
