@@ -156,7 +156,7 @@ class TrackingConfigLoaderTest {
     @Test
     void rejectsAnUnknownKeyInABackendSection() {
         assertEquals("tracking.yaml: backends.mlflow.trackinguri: unknown key; expected one of clean_up, "
-                        + "experiment_name, server_idle_timeout, spool_dir, tracking_uri",
+                        + "experiment_name, server_idle_timeout, spool_dir, system_metrics, tracking_uri",
                 rejected("backends:\n  mlflow:\n    trackinguri: http://x\n").getMessage());
     }
 
@@ -176,6 +176,18 @@ class TrackingConfigLoaderTest {
         assertEquals("tracking.yaml: backends.mlflow.server_idle_timeout: '10m' is not a number of seconds; expected "
                         + "a whole number >= 0 (0 stops the local server when the last pipeline ends)",
                 rejected("backends:\n  mlflow:\n    server_idle_timeout: 10m\n").getMessage());
+    }
+
+    @Test
+    void systemMetricsAreOffUnlessSwitchedOnAndReachThePythonHalfAsAnInterval() {
+        MLflowConfig off = (MLflowConfig) parse("backends:\n  mlflow:\n").backends().get(0).config();
+        assertEquals("0", off.pythonOptions().get("mlflow_system_metrics_interval"));
+        MLflowConfig on = (MLflowConfig) parse("backends:\n  mlflow:\n    system_metrics: true\n").backends().get(0)
+                .config();
+        assertTrue(on.systemMetrics());
+        assertEquals("10", on.pythonOptions().get("mlflow_system_metrics_interval"));
+        assertEquals("tracking.yaml: backends.mlflow.system_metrics: 'yes please' is not a boolean; expected true or "
+                + "false", rejected("backends:\n  mlflow:\n    system_metrics: yes please\n").getMessage());
     }
 
     @Test

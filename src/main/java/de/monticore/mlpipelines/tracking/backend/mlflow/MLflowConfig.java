@@ -26,13 +26,17 @@ import java.util.stream.Collectors;
  * @param serverIdleTimeout for a local store: how long its server stays up after the last pipeline, for the
  *                       next one; null when tracking.yaml does not say (then the environment or 10 minutes,
  *                       {@link LocalMLflowServer.Settings#effectiveIdleTimeout()})
+ * @param systemMetrics  whether the Python half logs MLflow's system metrics (CPU, memory, disk, network;
+ *                       {@code system/…}) into the run while it trains, every {@value #SYSTEM_METRICS_INTERVAL} s
  */
 public record MLflowConfig(String experimentName, String trackingUri, Set<RunStatus> cleanUp, Path spoolDir,
-                           Duration serverIdleTimeout)
+                           Duration serverIdleTimeout, boolean systemMetrics)
         implements BackendConfig {
     /** The keys of the {@code mlflow} section. */
     public static final Set<String> KEYS = Set.of("experiment_name", "tracking_uri", "clean_up", "spool_dir",
-            "server_idle_timeout");
+            "server_idle_timeout", "system_metrics");
+    /** Seconds between two samples of system metrics, when they are on. */
+    public static final int SYSTEM_METRICS_INTERVAL = 10;
     /** {@code spool_dir} when tracking.yaml does not set it; relative to the working directory. */
     public static final String DEFAULT_SPOOL_DIR = "mlflow-spool";
 
@@ -45,9 +49,9 @@ public record MLflowConfig(String experimentName, String trackingUri, Set<RunSta
         this(experimentName, trackingUri, cleanUp, Path.of(DEFAULT_SPOOL_DIR));
     }
 
-    /** A configuration that leaves the server's idle timeout to the environment. */
+    /** A configuration that leaves the server's idle timeout to the environment, without system metrics. */
     public MLflowConfig(String experimentName, String trackingUri, Set<RunStatus> cleanUp, Path spoolDir) {
-        this(experimentName, trackingUri, cleanUp, spoolDir, null);
+        this(experimentName, trackingUri, cleanUp, spoolDir, null, false);
     }
 
     public static MLflowConfig fromSection(ConfigSection section) {
@@ -62,7 +66,16 @@ public record MLflowConfig(String experimentName, String trackingUri, Set<RunSta
         Set<RunStatus> cleanUp = EnumSet.noneOf(RunStatus.class);
         cleanUp.addAll(section.enumList("clean_up", RunStatus.class, "a run status"));
         Path spoolDir = PathSetting.parse(section, "spool_dir", DEFAULT_SPOOL_DIR);
-        return new MLflowConfig(experimentName, trackingUri, cleanUp, spoolDir, idleTimeout(section));
+        return new MLflowConfig(experimentName, trackingUri, cleanUp, spoolDir, idleTimeout(section),
+                systemMetrics(section));
+    }
+
+    private static boolean systemMetrics(ConfigSection section) {
+        String value = section.string("system_metrics", "false").strip();
+        if (!value.equalsIgnoreCase("true") && !value.equalsIgnoreCase("false")) {
+            throw section.error("system_metrics", "'" + value + "' is not a boolean; expected true or false");
+        }
+        return value.equalsIgnoreCase("true");
     }
 
     private static Duration idleTimeout(ConfigSection section) {
@@ -97,11 +110,13 @@ public record MLflowConfig(String experimentName, String trackingUri, Set<RunSta
         if (serverIdleTimeout != null) {
             settings.put("server_idle_timeout", Long.toString(serverIdleTimeout.toSeconds()));
         }
+        settings.put("system_metrics", Boolean.toString(systemMetrics));
         return settings;
     }
 
     /**
-     * {@code mlflow_experiment_name}, {@code mlflow_tracking_uri} and {@code mlflow_spool_dir}: a
+     * {@code mlflow_experiment_name}, {@code mlflow_tracking_uri}, {@code mlflow_spool_dir} and
+     * {@code mlflow_system_metrics_interval} (seconds between system metric samples, 0: off): a
      * server URL as configured, a local store ({@code sqlite:///FILE}, {@code file:}, a directory) and
      * the spool directory with their paths made absolute so that they name the same places from the
      * script's directory. A URI this project cannot serve locally is passed on as written; the Python
@@ -113,6 +128,7 @@ public record MLflowConfig(String experimentName, String trackingUri, Set<RunSta
         options.put("mlflow_experiment_name", experimentName);
         options.put("mlflow_tracking_uri", pythonTrackingUri());
         options.put("mlflow_spool_dir", absoluteSpoolDir().toString());
+        options.put("mlflow_system_metrics_interval", Integer.toString(systemMetrics ? SYSTEM_METRICS_INTERVAL : 0));
         return options;
     }
 
