@@ -9,6 +9,7 @@ stopped by `mlpipelines ui --stop`. Every server a test starts is stopped by its
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import re
@@ -315,3 +316,64 @@ def test_a_json_file_that_cannot_be_written_is_refused_before_anything_runs(tmp_
     assert result.returncode == 2
     assert result.stderr.splitlines()[0] == "mlpipelines run: " + message.format(root=tmp_path)
     assert not stores.store.exists() and not (tmp_path / "build").exists(), "nothing was started or written"
+
+
+@pytest.mark.parametrize("door", sorted(FRONT_DOORS))
+def test_report_draws_every_metric_of_the_mlflow_runs_into_one_self_contained_page(finished_run, door):
+    from mlflow.tracking import MlflowClient
+
+    stores = finished_run
+    page_file = stores.root / f"report-{door}.html"
+    result = subprocess.run(
+        [str(FRONT_DOORS[door]), "report", "tracking.yaml", "--out", page_file.name],
+        cwd=stores.root,
+        env=stores.env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    local = MlflowClient(f"sqlite:///{stores.store}")
+    (run,) = local.search_runs([local.get_experiment_by_name(EXPERIMENT).experiment_id])
+    keys = sorted(run.data.metrics)
+    assert result.stdout == f"wrote {page_file.name}: {len(keys)} metric(s) of 1 run(s)\n"
+    page = page_file.read_text(encoding="utf-8")
+    assert page.count("<svg") == len(keys) and all(f"<h2>{key}</h2>" in page for key in keys)
+    assert "<script" not in page and 'src="http' not in page and "<link" not in page, "self-contained"
+    assert "<td>Run 1</td><td>FINISHED</td>" in page
+    assert f"<td>{run.data.metrics['val_accuracy']:.6g}</td>" in page, "the last val_accuracy in the table"
+    assert "<td>0.25</td>" in page, "the learning_rate param in the table"
+
+
+def test_report_writes_one_png_per_metric_of_csv_runs_and_refuses_what_does_not_exist(finished_run, tmp_path):
+    stores = finished_run
+    command = [str(FRONT_DOORS["java-launcher"]), "report"]
+    result = subprocess.run(
+        [*command, "--csv", str(stores.root / "runs" / "csv"), "--png", str(tmp_path / "plots")],
+        cwd=stores.root,
+        env=stores.env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    with open(stores.root / "runs" / "csv" / "run_1" / "metrics.csv", newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    keys = {row["key"] for row in rows} if "key" in rows[0] else set(rows[0]) - {"step", "timestamp"}
+    pngs = sorted((tmp_path / "plots").iterdir())
+    assert [png.name for png in pngs] == sorted(f"{key}.png" for key in keys)
+    assert all(png.read_bytes().startswith(b"\x89PNG\r\n\x1a\n") for png in pngs)
+
+    missing = subprocess.run(
+        [*command, "tracking.yaml", "--experiment", "no such experiment"],
+        cwd=stores.root,
+        env=stores.env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert missing.returncode == 2
+    assert missing.stderr.startswith(
+        f"mlpipelines report: sqlite:///{stores.store}: no experiment 'no such experiment'; it has: "
+    ), missing.stderr
+    assert EXPERIMENT in missing.stderr

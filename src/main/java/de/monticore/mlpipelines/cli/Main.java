@@ -25,6 +25,7 @@ public final class Main {
         COMMANDS.put("backends", new BackendsCommand());
         COMMANDS.put("replay", new ReplayCommand());
         COMMANDS.put("ui", new UiCommand());
+        COMMANDS.put("report", new ReportCommand());
     }
 
     private Main() {

@@ -81,7 +81,8 @@ final class UiCommand implements Command {
         return show(mlflow, store, tensorboard, out);
     }
 
-    private static TrackingConfig load(Path file) {
+    /** TRACKING.yaml, else tracking.yaml in the working directory, else {@link #DEFAULT_STORES}. */
+    static TrackingConfig load(Path file) {
         if (file != null) {
             return TrackerFactory.loadConfig(file);
         }
