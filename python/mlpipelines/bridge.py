@@ -10,8 +10,10 @@ translating Java exceptions into Python ones.
 
 Where the jars come from: ``$MLPIPELINES_CLASSPATH`` (a path list, for a build elsewhere), else
 ``build/install/mlpipelines/lib/*.jar`` of the source tree this package was installed from
-(``make setup`` or ``gradle installDist`` builds it); ``$MLPIPELINES_EXTRA_CLASSPATH`` adds jars
-(backends from outside the tree), as it does for the Java launcher.
+(``make setup`` or ``gradle installDist`` builds it), else the jars an installed wheel carries in
+``mlpipelines/jars/`` (``make wheel``); ``$MLPIPELINES_EXTRA_CLASSPATH`` adds jars (backends from
+outside the tree), as it does for the Java launcher. The Java side runs training scripts and servers
+with ``$MLPIPELINES_PYTHON``, which defaults to this interpreter here.
 """
 
 from __future__ import annotations
@@ -67,6 +69,9 @@ def classpath() -> list[str]:
         lib = project_root() / "build" / "install" / "mlpipelines" / "lib"
         jars = sorted(str(jar) for jar in lib.glob("*.jar"))
         if not jars:
+            # An installed wheel: the jars ship inside the package.
+            jars = sorted(str(jar) for jar in (Path(__file__).resolve().parent / "jars").glob("*.jar"))
+        if not jars:
             raise BridgeError(
                 f"the Java generator is not built: no jars in {lib}; run `{BUILD_COMMAND}` in {project_root()}, "
                 f"or set ${CLASSPATH_VARIABLE} to its jars"
@@ -94,6 +99,9 @@ def start_jvm() -> None:
         if jpype.isJVMStarted():
             return
         jars = classpath()
+        # Training scripts, servers and report drawing run with the Python that runs this (it has the
+        # packages), unless told otherwise; the JVM reads the environment as it is when it starts.
+        os.environ.setdefault("MLPIPELINES_PYTHON", sys.executable)
         try:
             jvm_path = jpype.getDefaultJVMPath()
         except jpype.JVMNotFoundException as error:
