@@ -17,6 +17,7 @@ delivers it later, exactly once. Nothing is dropped unless the spool itself
 cannot be written, and the closing message says so.
 """
 
+import importlib.util
 import logging
 import os
 import threading
@@ -25,6 +26,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Optional
 
 from .base import DeliveryReport, RunTracker, end_status, option, tracking_options
+from .errors import TrackingError
 from .journal import JournalCursor
 from .mlflow_delivery import DEFAULT_RETRY, MLflowDelivery, RetryPolicy, RunTarget
 from .registry import register_tracker
@@ -181,7 +183,11 @@ class SystemMetrics:
     START_DEADLINE_SECONDS = 120.0
 
     def __init__(self, options: MLflowOptions) -> None:
-        require_library("MLFLOW", "psutil")
+        if importlib.util.find_spec("psutil") is None:
+            # Only this option needs it, so it is no requirement of every MLflow script.
+            raise TrackingError(
+                "MLflow's system metrics (--mlflow_system_metrics_interval) need psutil: pip install 'psutil>=5.9'"
+            )
         self._options = options
         self._monitor: Any = None
         self._stopped = threading.Event()
