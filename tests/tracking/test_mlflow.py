@@ -219,7 +219,7 @@ def test_standalone_artifact_goes_through_the_servers_proxy_and_the_run_finishes
     assert not (in_tmp_dir / "mlflow-spool").exists()
 
 
-@pytest.mark.parametrize("interval", [0.0, 0.5])
+@pytest.mark.parametrize("interval", ["0", "0.5"])
 def test_system_metrics_are_logged_into_the_run_only_when_switched_on(mlflow_server, in_tmp_dir, interval):
     experiment = unique("system-metrics")
     options = MLflowOptions(
@@ -232,17 +232,24 @@ def test_system_metrics_are_logged_into_the_run_only_when_switched_on(mlflow_ser
     tracker.flush()
     deadline = time.monotonic() + 60
     client = mlflow.MlflowClient(mlflow_server.url)
-    while interval and time.monotonic() < deadline:
+    while interval != "0" and time.monotonic() < deadline:
         if len(client.get_metric_history(tracker.run_id, "system/cpu_utilization_percentage")) >= 2:
             break
         time.sleep(0.2)
     tracker.close()
     metrics = only_run(mlflow_server.url, experiment).data.metrics
     system = {key for key in metrics if key.startswith("system/")}
-    if interval:
+    if interval != "0":
         assert {"system/cpu_utilization_percentage", "system/system_memory_usage_megabytes"} <= system, system
         assert 0 <= metrics["system/cpu_utilization_percentage"] <= 100 * os.cpu_count()
         assert metrics["system/system_memory_usage_megabytes"] > 0
     else:
         assert system == set(), "off by default"
     assert metrics["loss"] == 0.5
+
+
+def test_a_system_metrics_interval_that_is_no_number_is_refused(in_tmp_dir):
+    from mlpipelines.tracking import TrackingError
+
+    with pytest.raises(TrackingError, match=r"--mlflow_system_metrics_interval='often' is not a number of seconds"):
+        MLflowTracker(MLflowOptions(mlflow_tracking_uri="sqlite:///x.db", mlflow_system_metrics_interval="often"))

@@ -62,10 +62,11 @@ class MLflowOptions:
         "(default: mlflow-spool)",
         default="mlflow-spool",
     )
-    mlflow_system_metrics_interval: float = option(
+    # Text, like every option the Java half gives (its values arrive exactly as Java wrote them).
+    mlflow_system_metrics_interval: str = option(
         "seconds between samples of MLflow's system metrics (CPU, memory, disk, network) logged into the run "
         "as system/...; 0 turns them off (default: 0)",
-        default=0.0,
+        default="0",
     )
 
 
@@ -109,7 +110,8 @@ class MLflowTracker(RunTracker):
         # The hot path, once per metric: the engine's method itself, saving a Python call on the
         # training thread (measured by bench/bench_logging.py).
         self.write_metric = self._delivery.add_metric  # type: ignore[method-assign]
-        self._system_metrics = SystemMetrics(options) if options.mlflow_system_metrics_interval > 0 else None
+        interval = system_metrics_interval(options.mlflow_system_metrics_interval)
+        self._system_metrics = SystemMetrics(options, interval) if interval > 0 else None
         if self._system_metrics is not None:
             self._system_metrics.bind(lambda: self._delivery.run_id)
 
@@ -170,6 +172,17 @@ class MLflowTracker(RunTracker):
         )
 
 
+def system_metrics_interval(text: str) -> float:
+    """``--mlflow_system_metrics_interval`` in seconds; raises ``TrackingError`` for anything but a number >= 0."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not seconds >= 0 or seconds == float("inf"):
+        raise TrackingError(f"--mlflow_system_metrics_interval={text!r} is not a number of seconds >= 0")
+    return seconds
+
+
 class SystemMetrics:
     """MLflow's own system metrics monitor (``mlflow.system_metrics``) for the run, on its own thread.
 
@@ -182,13 +195,14 @@ class SystemMetrics:
 
     START_DEADLINE_SECONDS = 120.0
 
-    def __init__(self, options: MLflowOptions) -> None:
+    def __init__(self, options: MLflowOptions, interval: float) -> None:
         if importlib.util.find_spec("psutil") is None:
             # Only this option needs it, so it is no requirement of every MLflow script.
             raise TrackingError(
                 "MLflow's system metrics (--mlflow_system_metrics_interval) need psutil: pip install 'psutil>=5.9'"
             )
         self._options = options
+        self._interval = interval
         self._monitor: Any = None
         self._stopped = threading.Event()
         self._lock = threading.Lock()
@@ -210,7 +224,7 @@ class SystemMetrics:
 
             monitor = SystemMetricsMonitor(
                 run_id,
-                sampling_interval=self._options.mlflow_system_metrics_interval,
+                sampling_interval=self._interval,
                 resume_logging=True,
                 tracking_uri=self._options.mlflow_tracking_uri,
             )
