@@ -107,9 +107,9 @@ public record MLflowConfig(String experimentName, String trackingUri, Set<RunSta
         settings.put("tracking_uri", trackingUri);
         settings.put("clean_up", cleanUp.stream().sorted().map(Enum::name).collect(Collectors.joining(", ", "[", "]")));
         settings.put("spool_dir", spoolDir.toString());
-        if (serverIdleTimeout != null) {
-            settings.put("server_idle_timeout", Long.toString(serverIdleTimeout.toSeconds()));
-        }
+        settings.put("server_idle_timeout", serverIdleTimeout != null ? Long.toString(serverIdleTimeout.toSeconds())
+                : "$" + LocalMLflowServer.Settings.IDLE_TIMEOUT_VARIABLE + " or "
+                + LocalMLflowServer.Settings.DEFAULT_IDLE_TIMEOUT.toSeconds());
         settings.put("system_metrics", Boolean.toString(systemMetrics));
         return settings;
     }
