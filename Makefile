@@ -6,7 +6,7 @@ SHELL := /bin/bash
 VENV        := .venv
 PYTHON      := $(VENV)/bin/python
 VENV_STAMP  := $(VENV)/.installed
-APT_PACKAGES := gradle junit5 libyaml-snake-java libfreemarker-java libjackson2-databind-java
+APT_PACKAGES := gradle junit5 libyaml-snake-java libfreemarker-java libjackson2-databind-java chromium
 # The Debian jars these pinned versions resolve from; without them Gradle goes to Maven Central.
 DEBIAN_JARS := /usr/share/java/snakeyaml.jar /usr/share/java/freemarker.jar \
                /usr/share/java/jackson-databind.jar /usr/share/java/junit-platform-console-standalone.jar
@@ -18,7 +18,7 @@ LINTED      := python tests
 
 export MLPIPELINES_PYTHON := $(abspath $(PYTHON))
 
-.PHONY: help setup system-packages python-env java-build demo lint test test-fast clean
+.PHONY: help setup system-packages python-env java-build demo lint test test-fast clean wheel
 
 help:
 	@echo "make demo   set up, then run the example pipeline"
@@ -30,6 +30,7 @@ setup: system-packages python-env java-build
 
 system-packages:
 	@missing=""; command -v gradle >/dev/null || missing=1; \
+	command -v chromium >/dev/null || missing=1; \
 	for jar in $(DEBIAN_JARS); do [ -f $$jar ] || missing=1; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "== installing Debian packages: $(APT_PACKAGES)"; \
@@ -69,6 +70,14 @@ test: setup lint
 test-fast: python-env lint
 	@echo "== pytest (not e2e, jvm or slow)"
 	@$(PYTHON) -m pytest -q -m "not e2e and not jvm and not slow" tests
+
+# A wheel that carries the Java generator's jars: `pip install dist/mlpipelines_tracking-*.whl` in any
+# virtualenv (Java 17 present) gives a working `mlpipelines` outside the checkout.
+wheel: python-env java-build
+	@rm -rf python/mlpipelines/jars && mkdir -p python/mlpipelines/jars dist
+	@cp build/install/mlpipelines/lib/*.jar python/mlpipelines/jars/
+	@$(PYTHON) -m pip wheel --no-deps --quiet -w dist . ; status=$$?; rm -rf python/mlpipelines/jars build/lib build/bdist.*; exit $$status
+	@ls dist/mlpipelines_tracking-*.whl
 
 clean:
 	rm -rf build .gradle $(VENV) runs mlruns mlflow.db .mypy_cache .ruff_cache

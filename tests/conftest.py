@@ -10,11 +10,16 @@ test file needs no decorator to be classified:
   ``pytest --durations=40`` over the whole suite.
 """
 
+import os
 from pathlib import Path
 
 import pytest
 
 from mlflow_server import MlflowServer
+
+# A local MLflow server a test's pipeline starts stops with it rather than staying warm for 10 minutes;
+# a test of the warm server sets its own timeout and stops the server itself.
+os.environ["MLPIPELINES_MLFLOW_SERVER_IDLE_TIMEOUT"] = "0"
 
 TESTS = Path(__file__).resolve().parent
 DIRECTORY_MARKERS = {"e2e": "e2e", "contract": "jvm", "bridge": "jvm"}

@@ -10,8 +10,10 @@ translating Java exceptions into Python ones.
 
 Where the jars come from: ``$MLPIPELINES_CLASSPATH`` (a path list, for a build elsewhere), else
 ``build/install/mlpipelines/lib/*.jar`` of the source tree this package was installed from
-(``make setup`` or ``gradle installDist`` builds it); ``$MLPIPELINES_EXTRA_CLASSPATH`` adds jars
-(backends from outside the tree), as it does for the Java launcher.
+(``make setup`` or ``gradle installDist`` builds it), else the jars an installed wheel carries in
+``mlpipelines/jars/`` (``make wheel``); ``$MLPIPELINES_EXTRA_CLASSPATH`` adds jars (backends from
+outside the tree), as it does for the Java launcher. The Java side runs training scripts and servers
+with ``$MLPIPELINES_PYTHON``, which defaults to this interpreter here.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+import time
 from pathlib import Path
 
 CLASSPATH_VARIABLE = "MLPIPELINES_CLASSPATH"
@@ -28,6 +31,10 @@ BUILD_COMMAND = "make setup (or: gradle installDist)"
 PYTHON_PROPERTY = "mlpipelines.python"
 # The JVM answers short commands; JIT tiers beyond C1 only cost start-up time here.
 JVM_OPTIONS = ("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto")
+
+# The longest a Ctrl-C'd command waits for the JVM's shutdown hooks to end the process (stopping a server
+# takes up to 15 s: SIGTERM, then SIGKILL).
+JVM_SHUTDOWN_SECONDS = 60.0
 
 _start_lock = threading.Lock()
 
@@ -64,6 +71,9 @@ def classpath() -> list[str]:
         lib = project_root() / "build" / "install" / "mlpipelines" / "lib"
         jars = sorted(str(jar) for jar in lib.glob("*.jar"))
         if not jars:
+            # An installed wheel: the jars ship inside the package.
+            jars = sorted(str(jar) for jar in (Path(__file__).resolve().parent / "jars").glob("*.jar"))
+        if not jars:
             raise BridgeError(
                 f"the Java generator is not built: no jars in {lib}; run `{BUILD_COMMAND}` in {project_root()}, "
                 f"or set ${CLASSPATH_VARIABLE} to its jars"
@@ -91,6 +101,9 @@ def start_jvm() -> None:
         if jpype.isJVMStarted():
             return
         jars = classpath()
+        # Training scripts, servers and report drawing run with the Python that runs this (it has the
+        # packages), unless told otherwise; the JVM reads the environment as it is when it starts.
+        os.environ.setdefault("MLPIPELINES_PYTHON", sys.executable)
         try:
             jvm_path = jpype.getDefaultJVMPath()
         except jpype.JVMNotFoundException as error:
@@ -128,15 +141,23 @@ def run_command(argv: list[str]) -> int:
 
     Output goes to this process's standard output and error, as from the Java launcher.
     """
+    import jpype
+
     main = java_class("de.monticore.mlpipelines.cli.Main")
     system = java_class("java.lang.System")
     sys.stdout.flush()
     sys.stderr.flush()
     try:
         return int(main.run(list(argv), system.out, system.err))
+    except jpype.JVMNotRunning:
+        # Ctrl-C or SIGTERM: the JVM runs its shutdown hooks (a run ends KILLED, servers stop) and then ends
+        # this process itself. Returning would end the process under the hooks, so wait for that, bounded.
+        time.sleep(JVM_SHUTDOWN_SECONDS)
+        return 130
     finally:
-        system.out.flush()
-        system.err.flush()
+        if jpype.isJVMStarted():
+            system.out.flush()
+            system.err.flush()
 
 
 def tracker_factory():

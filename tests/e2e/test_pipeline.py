@@ -440,7 +440,7 @@ def test_a_local_store_gets_its_own_server_which_stops_with_the_pipeline(launche
     workspace.write_experiment(epochs=1)
     result = workspace.run(launcher)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert f"MLflow UI: mlflow server --backend-store-uri sqlite:///{store} " in result.stdout, result.stdout
+    assert f"ui:         mlpipelines ui {workspace.tracking_file}" in result.stdout, result.stdout
 
     assert processes_mentioning(str(store)) == [], "the local server stopped with the pipeline"
     local = MlflowClient(tracking_uri=f"sqlite:///{store}")

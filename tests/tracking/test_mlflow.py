@@ -2,6 +2,8 @@
 
 import argparse
 import math
+import os
+import time
 import uuid
 
 import mlflow
@@ -215,3 +217,39 @@ def test_standalone_artifact_goes_through_the_servers_proxy_and_the_run_finishes
     assert [a.path for a in client.list_artifacts(tracker.run_id, "figures")] == ["figures/loss.csv"]
     assert any("vanishing.txt no longer exists" in r.getMessage() for r in tracking_log.records)
     assert not (in_tmp_dir / "mlflow-spool").exists()
+
+
+@pytest.mark.parametrize("interval", ["0", "0.5"])
+def test_system_metrics_are_logged_into_the_run_only_when_switched_on(mlflow_server, in_tmp_dir, interval):
+    experiment = unique("system-metrics")
+    options = MLflowOptions(
+        mlflow_tracking_uri=mlflow_server.url,
+        mlflow_experiment_name=experiment,
+        mlflow_system_metrics_interval=interval,
+    )
+    tracker = MLflowTracker(options)
+    tracker.write_metrics({"loss": 0.5}, timestamp=1_700_000_000_000, step=1)
+    tracker.flush()
+    deadline = time.monotonic() + 60
+    client = mlflow.MlflowClient(mlflow_server.url)
+    while interval != "0" and time.monotonic() < deadline:
+        if len(client.get_metric_history(tracker.run_id, "system/cpu_utilization_percentage")) >= 2:
+            break
+        time.sleep(0.2)
+    tracker.close()
+    metrics = only_run(mlflow_server.url, experiment).data.metrics
+    system = {key for key in metrics if key.startswith("system/")}
+    if interval != "0":
+        assert {"system/cpu_utilization_percentage", "system/system_memory_usage_megabytes"} <= system, system
+        assert 0 <= metrics["system/cpu_utilization_percentage"] <= 100 * os.cpu_count()
+        assert metrics["system/system_memory_usage_megabytes"] > 0
+    else:
+        assert system == set(), "off by default"
+    assert metrics["loss"] == 0.5
+
+
+def test_a_system_metrics_interval_that_is_no_number_is_refused(in_tmp_dir):
+    from mlpipelines.tracking import TrackingError
+
+    with pytest.raises(TrackingError, match=r"--mlflow_system_metrics_interval='often' is not a number of seconds"):
+        MLflowTracker(MLflowOptions(mlflow_tracking_uri="sqlite:///x.db", mlflow_system_metrics_interval="often"))

@@ -17,16 +17,20 @@ delivers it later, exactly once. Nothing is dropped unless the spool itself
 cannot be written, and the closing message says so.
 """
 
+import importlib.util
 import logging
 import os
 import re
 import shutil
 import sys
 import tempfile
-from collections.abc import Mapping
-from typing import Optional
+import threading
+import time
+from collections.abc import Callable, Mapping
+from typing import Any, Optional
 
 from .base import DeliveryReport, RunTracker, end_status, option, tracking_options
+from .errors import TrackingError
 from .journal import JournalCursor
 from .mlflow_delivery import DEFAULT_RETRY, MLflowDelivery, RetryPolicy, RunTarget
 from .registry import register_tracker
@@ -93,6 +97,12 @@ class MLflowOptions:
         "directory for what cannot be delivered, replayed later with mlpipelines replay (default: mlflow-spool)",
         default="mlflow-spool",
     )
+    # Text, like every option the Java half gives (its values arrive exactly as Java wrote them).
+    mlflow_system_metrics_interval: str = option(
+        "seconds between samples of MLflow's system metrics (CPU, memory, disk, network) logged into the run "
+        "as system/...; 0 turns them off (default: 0)",
+        default="0",
+    )
 
 
 class MLflowTracker(RunTracker):
@@ -136,6 +146,10 @@ class MLflowTracker(RunTracker):
         # The hot path, once per metric: the engine's method itself, saving a Python call on the
         # training thread (measured by bench/bench_logging.py).
         self.write_metric = self._delivery.add_metric  # type: ignore[method-assign]
+        interval = system_metrics_interval(options.mlflow_system_metrics_interval)
+        self._system_metrics = SystemMetrics(options, interval) if interval > 0 else None
+        if self._system_metrics is not None:
+            self._system_metrics.bind(lambda: self._delivery.run_id)
 
     @property
     def run_id(self) -> str | None:
@@ -193,6 +207,8 @@ class MLflowTracker(RunTracker):
         Args:
             status: FINISHED, FAILED or KILLED; ignored for a run owned by someone else.
         """
+        if self._system_metrics is not None:
+            self._system_metrics.stop()
         self._delivery.close(end_status(status))
         # The full values of long params are uploaded from these files; a spooled upload still needs them.
         if self._long_params_dir is not None and not self._delivery.spooled:
@@ -213,6 +229,79 @@ class MLflowTracker(RunTracker):
             location=delivery.run_location(),
             note=note,
         )
+
+
+def system_metrics_interval(text: str) -> float:
+    """``--mlflow_system_metrics_interval`` in seconds; raises ``TrackingError`` for anything but a number >= 0."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not seconds >= 0 or seconds == float("inf"):
+        raise TrackingError(f"--mlflow_system_metrics_interval={text!r} is not a number of seconds >= 0")
+    return seconds
+
+
+class SystemMetrics:
+    """MLflow's own system metrics monitor (``mlflow.system_metrics``) for the run, on its own thread.
+
+    It starts once the run has an id (at once for a run given by ``--mlflow_run_id``; an own run is created
+    by the delivery thread, so a starter thread waits for it, at most ``START_DEADLINE_SECONDS``) and logs
+    ``system/cpu_utilization_percentage``, ``system/system_memory_usage_megabytes`` and the like every
+    ``mlflow_system_metrics_interval`` seconds until ``stop()``. A monitor that cannot start is reported once
+    and training goes on.
+    """
+
+    START_DEADLINE_SECONDS = 120.0
+
+    def __init__(self, options: MLflowOptions, interval: float) -> None:
+        if importlib.util.find_spec("psutil") is None:
+            # Only this option needs it, so it is no requirement of every MLflow script.
+            raise TrackingError(
+                "MLflow's system metrics (--mlflow_system_metrics_interval) need psutil: pip install 'psutil>=5.9'"
+            )
+        self._options = options
+        self._interval = interval
+        self._monitor: Any = None
+        self._stopped = threading.Event()
+        self._lock = threading.Lock()
+        self._starter = threading.Thread(target=self._start, name="mlflow-system-metrics", daemon=True)
+        self._run_id: Callable[[], str | None] = lambda: options.mlflow_run_id
+
+    def bind(self, run_id: Callable[[], str | None]) -> None:
+        """Where the run id comes from; starts the monitor once it is known."""
+        self._run_id = run_id
+        self._starter.start()
+
+    def _start(self) -> None:
+        deadline = time.monotonic() + self.START_DEADLINE_SECONDS
+        while (run_id := self._run_id()) is None:
+            if self._stopped.wait(0.2) or time.monotonic() > deadline:
+                return
+        try:
+            from mlflow.system_metrics.system_metrics_monitor import SystemMetricsMonitor
+
+            monitor = SystemMetricsMonitor(
+                run_id,
+                sampling_interval=self._interval,
+                resume_logging=True,
+                tracking_uri=self._options.mlflow_tracking_uri,
+            )
+            with self._lock:
+                if self._stopped.is_set():
+                    return
+                monitor.start()
+                self._monitor = monitor
+        except Exception as error:  # system metrics are extra: training goes on without them
+            _LOG.warning("MLFLOW: system metrics are off for this run: %s: %s", type(error).__name__, error)
+
+    def stop(self) -> None:
+        """Logs the last samples and stops the monitor (or keeps it from starting); idempotent."""
+        with self._lock:
+            self._stopped.set()
+            monitor, self._monitor = self._monitor, None
+        if monitor is not None:
+            monitor.finish()
 
 
 register_tracker("MLFLOW", MLflowTracker)

@@ -31,6 +31,9 @@ import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+# MLflow 3 opens an experiment by this kind; model training opens on the runs table (as the Java half tags).
+EXPERIMENT_TAGS = {"mlflow.experimentKind": "custom_model_development"}
+
 # One metric as the engine queues it: (key, value, timestamp in ms, step).
 Metric = tuple[str, float, int, int]
 
@@ -287,7 +290,7 @@ class ClientTransport:
         if experiment is not None:
             return str(experiment.experiment_id)
         try:
-            return str(self._guard("create_experiment", self._client.create_experiment, name))
+            return str(self._guard("create_experiment", self._client.create_experiment, name, tags=EXPERIMENT_TAGS))
         except DeliveryError:
             experiment = self._client.get_experiment_by_name(name)
             if experiment is None:

@@ -32,7 +32,9 @@ it and writes params and tags there as text summaries).
 import collections
 import functools
 import logging
+import math
 import os
+import re
 import shutil
 import socket
 import struct
@@ -177,6 +179,7 @@ class TensorBoardTracker(RunTracker):
         self._worker: threading.Thread | None = None
         self._file: _EventFile | None = None
         self._closed = False
+        self._hparams_session = False  # True once this half logged params: it then ends the HParams session
         self._given_up = False
         self._progress = 0  # bumped by the writer thread after every batch; waits watch it
         # Scalars: offered = sent + dropped + queued; a give-up drops everything not sent.
@@ -257,6 +260,7 @@ class TensorBoardTracker(RunTracker):
     def write_params(self, params: dict[str, str]) -> None:
         if (self._worker is None or self._closed or self._given_up) and not self._accepting():
             return
+        self._hparams_session = True
         self._append(("params", dict(params)))
 
     def write_tags(self, tags: dict[str, str]) -> None:
@@ -327,6 +331,9 @@ class TensorBoardTracker(RunTracker):
             self._closed = True
         worker = self._worker
         if worker is not None and not self._given_up:
+            if self._hparams_session:
+                # The HParams session this half started with its params ends with the run.
+                self._queue.append(("_hparams_end", status))
             marker = _Marker(closing=True)
             self._queue.append(marker)
             if self._wait_while_progressing(marker.done, marker.done.is_set, "closing"):
@@ -401,6 +408,8 @@ class TensorBoardTracker(RunTracker):
                 item.done.set()
                 if item.closing:
                     return True
+            elif item[0] == "_hparams_end":
+                self._add(functools.partial(self._hparams_end_record, item[1]), 0, records, values)
             else:
                 self._add(functools.partial(self._text_record, *item), 0, records, values)
         if group:
@@ -434,12 +443,35 @@ class TensorBoardTracker(RunTracker):
 
     @staticmethod
     def _text_record(tag: str, mapping: dict[str, str]) -> bytes:
+        """A text summary ``params`` or ``tags`` (the Java half's tags); params also start the HParams session."""
         from tensorboardX.proto.event_pb2 import Event
-        from tensorboardX.summary import text
+        from tensorboardX.proto.summary_pb2 import Summary, SummaryMetadata
+        from tensorboardX.proto.tensor_pb2 import TensorProto
+        from tensorboardX.proto.tensor_shape_pb2 import TensorShapeProto
 
         rows = "\n".join(f"| {key} | {value} |" for key, value in sorted(mapping.items()))
-        event = Event(wall_time=time.time(), summary=text(tag, f"| key | value |\n|---|---|\n{rows}"))
-        return _record(event.SerializeToString())
+        table = f"| key | value |\n|---|---|\n{rows}".encode()
+        text = Summary.Value(
+            tag=tag,
+            metadata=SummaryMetadata(plugin_data=SummaryMetadata.PluginData(plugin_name="text")),
+            tensor=TensorProto(dtype=7, tensor_shape=TensorShapeProto(), string_val=[table]),  # 7: DT_STRING
+        )
+        now = time.time()
+        values = [text]
+        if tag == "params":
+            values.append(_hparams_value(_SESSION_START_TAG, session_start_info=_session_start(mapping, now)))
+        return _record(Event(wall_time=now, summary=Summary(value=values)).SerializeToString())
+
+    @staticmethod
+    def _hparams_end_record(status: str) -> bytes:
+        from tensorboardX.proto.event_pb2 import Event
+        from tensorboardX.proto.plugin_hparams_pb2 import SessionEndInfo
+        from tensorboardX.proto.summary_pb2 import Summary
+
+        now = time.time()
+        end = SessionEndInfo(status=1 if status == "FINISHED" else 2, end_time_secs=now)  # STATUS_SUCCESS, _FAILURE
+        summary = Summary(value=[_hparams_value(_SESSION_END_TAG, session_end_info=end)])
+        return _record(Event(wall_time=now, summary=summary).SerializeToString())
 
     def _write(self, records: list[bytes], values: list[int]) -> None:
         """Append ``records`` (``values[i]`` scalars each) and count them; empties both lists."""
@@ -480,6 +512,47 @@ class TensorBoardTracker(RunTracker):
                 file.close()
             except OSError as error:
                 self._report_failure(_describe(error))
+
+
+_SESSION_START_TAG = "_hparams_/session_start_info"
+_SESSION_END_TAG = "_hparams_/session_end_info"
+# What reads as a number in the HParams dashboard; the Java half (EventFileWriter.typedValue) has the same rule.
+_NUMBER = re.compile(r"[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?")
+
+
+def hparam_kind(value: str) -> tuple[str, object]:
+    """How the HParams dashboard shows a param: ``("bool", True)``, ``("number", 0.1)`` or ``("string", text)``."""
+    text = value.strip()
+    if text.lower() in ("true", "false"):
+        return "bool", text.lower() == "true"
+    if _NUMBER.fullmatch(text) and math.isfinite(float(text)):
+        return "number", float(text)
+    return "string", value
+
+
+def _session_start(params: Mapping[str, str], start_time: float) -> Any:
+    from tensorboardX.proto.plugin_hparams_pb2 import SessionStartInfo
+
+    start = SessionStartInfo(start_time_secs=start_time)
+    for key, value in params.items():
+        kind, typed = hparam_kind(value)
+        if kind == "bool":
+            start.hparams[key].bool_value = bool(typed)
+        elif kind == "number":
+            start.hparams[key].number_value = float(typed)  # type: ignore[arg-type]
+        else:
+            start.hparams[key].string_value = str(typed)
+    return start
+
+
+def _hparams_value(tag: str, **data: Any) -> Any:
+    """A summary value of TensorBoard's ``hparams`` plugin, as tensorboardX's ``hparams()`` writes it (version 0)."""
+    from tensorboardX.proto.plugin_hparams_pb2 import HParamsPluginData
+    from tensorboardX.proto.summary_pb2 import Summary, SummaryMetadata
+
+    content = HParamsPluginData(version=0, **data).SerializeToString()
+    metadata = SummaryMetadata(plugin_data=SummaryMetadata.PluginData(plugin_name="hparams", content=content))
+    return Summary.Value(tag=tag, metadata=metadata)
 
 
 def _describe(error: Exception) -> str:

@@ -107,8 +107,9 @@ def main(argv=None):
     """Parses the options, opens the tracker, trains; an exception ends self-owned runs FAILED."""
     args = parse_args(argv)
     with MultiBackendTracker(args) as tracker:
-        tracker.set_tags({"experiment": EXPERIMENT_NAME})
         if not args.${paramsLoggedOption}:
+            # Under the launcher, it logs both (TrainingScriptGenerator.scriptTags), each once per store.
+            tracker.set_tags({"experiment": EXPERIMENT_NAME})
             tracker.log_params(hyperparameters(args))
         network = train(args, tracker)
         # The trained weights beside the script (each run has a directory of its own) and in every run.

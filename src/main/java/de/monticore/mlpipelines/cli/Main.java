@@ -26,6 +26,8 @@ public final class Main {
         COMMANDS.put("backends", new BackendsCommand());
         COMMANDS.put("replay", new ReplayCommand());
         COMMANDS.put("sweep", new SweepCommand());
+        COMMANDS.put("ui", new UiCommand());
+        COMMANDS.put("report", new ReportCommand());
     }
 
     private Main() {

@@ -284,6 +284,14 @@ public final class TrainingScriptGenerator {
     }
 
     /**
+     * The tags the generated script sets when it runs on its own ({@code experiment}: the experiment's
+     * name); under the launcher, the launcher logs them instead, with the params.
+     */
+    public static Map<String, String> scriptTags(ExperimentSpec experiment) {
+        return Map.of("experiment", experiment.name());
+    }
+
+    /**
      * The options the launcher passes to the generated script so that it trains with exactly the
      * hyperparameters logged as params: one per training option, the value in the form the
      * option's argparse type reads ({@code hidden_sizes=16,8}, {@code learning_rate=0.1}), which is

@@ -25,17 +25,30 @@ import java.util.Map;
  * @param finishing     time to end the run, clean up and close the trackers (flushes included)
  * @param recovered     per backend, what the launcher delivered from the journal after the script died
  *                      ("12 metrics recovered after the script died"); empty when nothing was recovered
+ * @param trackingOptions the options the trackers gave the script ({@code getPythonParams()}: experiment and
+ *                      run ids, run names, store URIs and directories; never a credential); empty when the
+ *                      tracker failed before giving them
  */
 public record LaunchResult(RunStatus status, Integer exitCode, String failureReason, List<String> backends,
                            Map<String, String> runIds,
                            Map<String, String> locations, List<String> problems,
-                           Duration setup, Duration training, Duration finishing, Map<String, String> recovered) {
+                           Duration setup, Duration training, Duration finishing, Map<String, String> recovered,
+                           Map<String, String> trackingOptions) {
     public LaunchResult {
+        trackingOptions = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(trackingOptions));
         recovered = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(recovered));
         backends = backends == null ? null : List.copyOf(backends);
         runIds = Map.copyOf(runIds);
         locations = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(locations));
         problems = List.copyOf(problems);
+    }
+
+    /** A result without the trackers' options. */
+    public LaunchResult(RunStatus status, Integer exitCode, String failureReason, List<String> backends,
+                        Map<String, String> runIds, Map<String, String> locations, List<String> problems,
+                        Duration setup, Duration training, Duration finishing, Map<String, String> recovered) {
+        this(status, exitCode, failureReason, backends, runIds, locations, problems, setup, training, finishing,
+                recovered, Map.of());
     }
 
     /** A result without recovered metrics. */

@@ -35,6 +35,7 @@ public record PreparedRun(ExperimentSpec experiment, GeneratedExperiment generat
         Duration generation = Duration.ofNanos(System.nanoTime() - start);
         TrainingJob job = new TrainingJob(generated.script(), experimentFile, experiment.hyperparameters(),
                 TrainingScriptGenerator.scriptOptions(experiment), TrainingScriptGenerator.PARAMS_LOGGED_OPTION,
+                TrainingScriptGenerator.scriptTags(experiment),
                 experiment.pytorch() == null ? 1 : experiment.pytorch().processes());
         return new PreparedRun(experiment, generated, job, generation);
     }

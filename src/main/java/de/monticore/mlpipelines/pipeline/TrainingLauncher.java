@@ -192,6 +192,7 @@ public final class TrainingLauncher implements AutoCloseable {
         List<String> problems = new ArrayList<>();
         List<String> backends = null;
         Map<String, String> runIds = Map.of();
+        Map<String, String> trackingOptions = Map.of();
         Map<String, String> locations = Map.of();
         JournalRecovery.Outcome recovery = JournalRecovery.Outcome.NOTHING;
         RunStatus status = RunStatus.FAILED;
@@ -206,7 +207,11 @@ public final class TrainingLauncher implements AutoCloseable {
             Map<String, String> pythonParams = tracker.getPythonParams();
             backends = backendNames(pythonParams);
             runIds = runIdentifiers(pythonParams);
+            trackingOptions = pythonParams;
             tracker.logParams(job.hyperparameters());
+            if (!job.tags().isEmpty()) {
+                tracker.logTags(job.tags());
+            }
             tracker.logArtifact(job.experimentFile().toFile(), "experiment");
             tracker.logArtifact(job.script().toFile(), "experiment");
             Path journal = journalPath(job);
@@ -267,7 +272,7 @@ public final class TrainingLauncher implements AutoCloseable {
         long end = System.nanoTime();
         return new LaunchResult(status, exitCode, failureReason, backends, runIds, locations, problems,
                 Duration.ofNanos(trainingStart - start), Duration.ofNanos(trainingEnd - trainingStart),
-                Duration.ofNanos(end - finishStart), recovery.recovered());
+                Duration.ofNanos(end - finishStart), recovery.recovered(), trackingOptions);
     }
 
     /**

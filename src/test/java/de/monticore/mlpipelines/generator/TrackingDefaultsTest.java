@@ -72,6 +72,7 @@ class TrackingDefaultsTest {
                 "mlflow_experiment_name", "e",
                 "mlflow_tracking_uri", "http://127.0.0.1:5000",
                 "mlflow_spool_dir", cwd.resolve("mlflow-spool").toString(),
+                "mlflow_system_metrics_interval", "0",
                 "tensorboard_log_dir", cwd.resolve("tb").toString()), config.pythonDefaults());
         assertEquals(Map.of("tracking_backends", ""),
                 new TrackingConfig("t.yaml", List.of(), List.of(), Map.of(), List.of()).pythonDefaults());

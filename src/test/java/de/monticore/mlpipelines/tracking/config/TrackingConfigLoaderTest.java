@@ -160,8 +160,38 @@ class TrackingConfigLoaderTest {
     @Test
     void rejectsAnUnknownKeyInABackendSection() {
         assertEquals("tracking.yaml: backends.mlflow.trackinguri: unknown key; expected one of clean_up, "
-                        + "experiment_name, spool_dir, tracking_uri; did you mean 'tracking_uri'?",
+                        + "experiment_name, server_idle_timeout, spool_dir, system_metrics, tracking_uri; did you mean 'tracking_uri'?",
                 rejected("backends:\n  mlflow:\n    trackinguri: http://x\n").getMessage());
+    }
+
+    @Test
+    void readsTheLocalServersIdleTimeoutInSecondsAndRejectsAnythingElse() {
+        MLflowConfig config = (MLflowConfig) parse("backends:\n  mlflow:\n    server_idle_timeout: 90\n")
+                .backends().get(0).config();
+        assertEquals(java.time.Duration.ofSeconds(90), config.serverIdleTimeout());
+        assertEquals(java.time.Duration.ofSeconds(90), config.serverSettings(
+                de.monticore.mlpipelines.tracking.backend.mlflow.server.LocalMLflowServer.Settings.DEFAULT)
+                .effectiveIdleTimeout());
+        MLflowConfig unset = (MLflowConfig) parse("backends:\n  mlflow:\n").backends().get(0).config();
+        assertEquals(null, unset.serverIdleTimeout());
+        assertEquals("tracking.yaml: backends.mlflow.server_idle_timeout: '-5' is not a number of seconds; expected "
+                        + "a whole number >= 0 (0 stops the local server when the last pipeline ends)",
+                rejected("backends:\n  mlflow:\n    server_idle_timeout: -5\n").getMessage());
+        assertEquals("tracking.yaml: backends.mlflow.server_idle_timeout: '10m' is not a number of seconds; expected "
+                        + "a whole number >= 0 (0 stops the local server when the last pipeline ends)",
+                rejected("backends:\n  mlflow:\n    server_idle_timeout: 10m\n").getMessage());
+    }
+
+    @Test
+    void systemMetricsAreOffUnlessSwitchedOnAndReachThePythonHalfAsAnInterval() {
+        MLflowConfig off = (MLflowConfig) parse("backends:\n  mlflow:\n").backends().get(0).config();
+        assertEquals("0", off.pythonOptions().get("mlflow_system_metrics_interval"));
+        MLflowConfig on = (MLflowConfig) parse("backends:\n  mlflow:\n    system_metrics: true\n").backends().get(0)
+                .config();
+        assertTrue(on.systemMetrics());
+        assertEquals("10", on.pythonOptions().get("mlflow_system_metrics_interval"));
+        assertEquals("tracking.yaml: backends.mlflow.system_metrics: 'yes please' is not a boolean; expected true or "
+                + "false", rejected("backends:\n  mlflow:\n    system_metrics: yes please\n").getMessage());
     }
 
     @Test

@@ -1,6 +1,7 @@
 package de.monticore.mlpipelines.tracking.backend.mlflow;
 
 import de.monticore.mlpipelines.tracking.TrackingException;
+import de.monticore.mlpipelines.tracking.backend.mlflow.server.LocalMLflowServer;
 import de.monticore.mlpipelines.tracking.config.BackendConfig;
 import de.monticore.mlpipelines.tracking.config.ConfigSection;
 import de.monticore.mlpipelines.tracking.config.PathSetting;
@@ -10,6 +11,7 @@ import de.monticore.mlpipelines.tracking.tracker.RunStatus;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -24,11 +26,20 @@ import java.util.stream.Collectors;
  *                       a local server is started
  * @param cleanUp        runs of the experiment in these states are deleted by {@code cleanUpRepository()}
  * @param spoolDir       where the Python half keeps what it cannot deliver (replayed by {@code mlpipelines replay})
+ * @param serverIdleTimeout for a local store: how long its server stays up after the last pipeline, for the
+ *                       next one; null when tracking.yaml does not say (then the environment or 10 minutes,
+ *                       {@link LocalMLflowServer.Settings#effectiveIdleTimeout()})
+ * @param systemMetrics  whether the Python half logs MLflow's system metrics (CPU, memory, disk, network;
+ *                       {@code system/…}) into the run while it trains, every {@value #SYSTEM_METRICS_INTERVAL} s
  */
-public record MLflowConfig(String experimentName, String trackingUri, Set<RunStatus> cleanUp, Path spoolDir)
+public record MLflowConfig(String experimentName, String trackingUri, Set<RunStatus> cleanUp, Path spoolDir,
+                           Duration serverIdleTimeout, boolean systemMetrics)
         implements BackendConfig {
     /** The keys of the {@code mlflow} section. */
-    public static final Set<String> KEYS = Set.of("experiment_name", "tracking_uri", "clean_up", "spool_dir");
+    public static final Set<String> KEYS = Set.of("experiment_name", "tracking_uri", "clean_up", "spool_dir",
+            "server_idle_timeout", "system_metrics");
+    /** Seconds between two samples of system metrics, when they are on. */
+    public static final int SYSTEM_METRICS_INTERVAL = 10;
     /** {@code spool_dir} when tracking.yaml does not set it; relative to the working directory. */
     public static final String DEFAULT_SPOOL_DIR = "mlflow-spool";
 
@@ -41,6 +52,11 @@ public record MLflowConfig(String experimentName, String trackingUri, Set<RunSta
         this(experimentName, trackingUri, cleanUp, Path.of(DEFAULT_SPOOL_DIR));
     }
 
+    /** A configuration that leaves the server's idle timeout to the environment, without system metrics. */
+    public MLflowConfig(String experimentName, String trackingUri, Set<RunStatus> cleanUp, Path spoolDir) {
+        this(experimentName, trackingUri, cleanUp, spoolDir, null, false);
+    }
+
     public static MLflowConfig fromSection(ConfigSection section) {
         String experimentName = section.string("experiment_name", "default");
         if (experimentName.isBlank()) {
@@ -51,7 +67,38 @@ public record MLflowConfig(String experimentName, String trackingUri, Set<RunSta
         Set<RunStatus> cleanUp = EnumSet.noneOf(RunStatus.class);
         cleanUp.addAll(section.enumList("clean_up", RunStatus.class, "a run status"));
         Path spoolDir = PathSetting.parse(section, "spool_dir", DEFAULT_SPOOL_DIR);
-        return new MLflowConfig(experimentName, trackingUri, cleanUp, spoolDir);
+        return new MLflowConfig(experimentName, trackingUri, cleanUp, spoolDir, idleTimeout(section),
+                systemMetrics(section));
+    }
+
+    private static boolean systemMetrics(ConfigSection section) {
+        String value = section.string("system_metrics", "false").strip();
+        if (!value.equalsIgnoreCase("true") && !value.equalsIgnoreCase("false")) {
+            throw section.error("system_metrics", "'" + value + "' is not a boolean; expected true or false");
+        }
+        return value.equalsIgnoreCase("true");
+    }
+
+    private static Duration idleTimeout(ConfigSection section) {
+        String value = section.string("server_idle_timeout", null);
+        if (value == null) {
+            return null;
+        }
+        try {
+            long seconds = Long.parseLong(value.strip());
+            if (seconds >= 0) {
+                return Duration.ofSeconds(seconds);
+            }
+        } catch (NumberFormatException notANumber) {
+            // Reported below.
+        }
+        throw section.error("server_idle_timeout", "'" + value + "' is not a number of seconds; expected a whole "
+                + "number >= 0 (0 stops the local server when the last pipeline ends)");
+    }
+
+    /** The local server's settings: {@code base} with this configuration's idle timeout, when it sets one. */
+    public LocalMLflowServer.Settings serverSettings(LocalMLflowServer.Settings base) {
+        return serverIdleTimeout == null ? base : base.withIdleTimeout(serverIdleTimeout);
     }
 
     private static final String URI_FORMS = "expected http(s)://HOST[:PORT][/PATH], sqlite:///FILE, file:///DIR "
@@ -126,11 +173,16 @@ public record MLflowConfig(String experimentName, String trackingUri, Set<RunSta
         settings.put("tracking_uri", trackingUri);
         settings.put("clean_up", cleanUp.stream().sorted().map(Enum::name).collect(Collectors.joining(", ", "[", "]")));
         settings.put("spool_dir", spoolDir.toString());
+        settings.put("server_idle_timeout", serverIdleTimeout != null ? Long.toString(serverIdleTimeout.toSeconds())
+                : "$" + LocalMLflowServer.Settings.IDLE_TIMEOUT_VARIABLE + " or "
+                + LocalMLflowServer.Settings.DEFAULT_IDLE_TIMEOUT.toSeconds());
+        settings.put("system_metrics", Boolean.toString(systemMetrics));
         return settings;
     }
 
     /**
-     * {@code mlflow_experiment_name}, {@code mlflow_tracking_uri} and {@code mlflow_spool_dir}: a
+     * {@code mlflow_experiment_name}, {@code mlflow_tracking_uri}, {@code mlflow_spool_dir} and
+     * {@code mlflow_system_metrics_interval} (seconds between system metric samples, 0: off): a
      * server URL as configured, a local store ({@code sqlite:///FILE}, {@code file:}, a directory) and
      * the spool directory with their paths made absolute so that they name the same places from the
      * script's directory. A URI this project cannot serve locally is passed on as written; the Python
@@ -142,6 +194,7 @@ public record MLflowConfig(String experimentName, String trackingUri, Set<RunSta
         options.put("mlflow_experiment_name", experimentName);
         options.put("mlflow_tracking_uri", pythonTrackingUri());
         options.put("mlflow_spool_dir", absoluteSpoolDir().toString());
+        options.put("mlflow_system_metrics_interval", Integer.toString(systemMetrics ? SYSTEM_METRICS_INTERVAL : 0));
         return options;
     }
 

@@ -61,6 +61,16 @@ public class MLflowTracker implements RunTracker {
     public static final int MAX_PARAM_VALUE_LENGTH = 6000;
     /** MLflow's longest tag value, in characters (code points). */
     public static final int MAX_TAG_VALUE_LENGTH = 8000;
+    /**
+     * The experiment tag by which MLflow 3's UI chooses its view; experiments we create (or find without
+     * it) are tagged {@value #EXPERIMENT_KIND}, model training, so they open on the runs table, not the
+     * GenAI traces view.
+     */
+    public static final String EXPERIMENT_KIND_TAG = "mlflow.experimentKind";
+    /** MLflow's experiment kind for training models ({@code ExperimentKind.CUSTOM_MODEL_DEVELOPMENT}). */
+    public static final String EXPERIMENT_KIND = "custom_model_development";
+    /** The label under which {@link #getRunLocations()} gives the run's name. */
+    public static final String RUN_NAME_LOCATION = "MLflow run name";
     /** Artifact directory that holds the full values of truncated params. */
     public static final String LONG_PARAMS_DIRECTORY = "long_params";
 
@@ -388,8 +398,9 @@ public class MLflowTracker implements RunTracker {
     }
 
     /**
-     * {@code "MLflow run"} to the run's page in the MLflow UI, once a run was started; for a local
-     * store also how to open it later ({@code "MLflow UI"}); and when the Python half spooled data of
+     * {@code "MLflow run"} to the run's page in the MLflow UI and {@value #RUN_NAME_LOCATION} to its name
+     * ("Run N"), once a run was started (a local store's
+     * server stays up for its idle timeout; {@code mlpipelines ui} serves it later); and when the Python half spooled data of
      * this run because it could not deliver it, {@code "MLflow spool"}: the spool directory and the
      * command that delivers it.
      */
@@ -400,18 +411,12 @@ public class MLflowTracker implements RunTracker {
         }
         Map<String, String> locations = new java.util.LinkedHashMap<>();
         locations.put("MLflow run", runUrl().toString());
+        locations.put(RUN_NAME_LOCATION, run.name());
         long spoolFiles = spoolFilesOf(run.id());
         if (spoolFiles > 0) {
             Path spoolDir = config.absoluteSpoolDir();
             locations.put("MLflow spool", spoolDir + " holds " + spoolFiles + " spool file" + (spoolFiles == 1 ? "" : "s")
                     + " of this run that did not reach MLflow; deliver with: mlpipelines replay " + spoolDir);
-        }
-        if (!LocalStore.isServerUrl(config.trackingUri())) {
-            // The local server stops with the pipeline, so the URL above is dead afterwards.
-            LocalStore store = LocalStore.parse(config.trackingUri());
-            locations.put("MLflow UI", "mlflow server --backend-store-uri " + store.uri()
-                    + " --artifacts-destination " + store.artifactsDirectory() + " --port 5000, then open "
-                    + "http://127.0.0.1:5000/#/experiments/" + run.experimentId() + "/runs/" + run.id());
         }
         return locations;
     }
@@ -495,7 +500,8 @@ public class MLflowTracker implements RunTracker {
             if (LocalStore.isServerUrl(config.trackingUri())) {
                 url = URI.create(config.trackingUri().strip());
             } else {
-                localServer = LocalMLflowServer.acquire(LocalStore.parse(config.trackingUri()), options.localServer());
+                localServer = LocalMLflowServer.acquire(LocalStore.parse(config.trackingUri()),
+                        config.serverSettings(options.localServer()));
                 url = localServer.url();
             }
             client = new MLflowRestClient(url, credentials, options.retryPolicy(), options.connectTimeout(),
@@ -516,8 +522,8 @@ public class MLflowTracker implements RunTracker {
     private MLflowExperiment getOrCreateExperiment(String name) {
         MLflowExperiment found = client.getExperimentByName(name).orElseGet(() -> {
             try {
-                String id = client.createExperiment(name);
-                return new MLflowExperiment(id, name, "active");
+                String id = client.createExperiment(name, Map.of(EXPERIMENT_KIND_TAG, EXPERIMENT_KIND));
+                return new MLflowExperiment(id, name, "active", Map.of(EXPERIMENT_KIND_TAG, EXPERIMENT_KIND));
             } catch (MLflowRequestException e) {
                 if (!e.hasErrorCode("RESOURCE_ALREADY_EXISTS")) {
                     throw e;
@@ -530,6 +536,10 @@ public class MLflowTracker implements RunTracker {
             throw new TrackingException("MLflow experiment '" + name + "' (id " + found.id() + ") at "
                     + client.serverUrl() + " is deleted; restore it (mlflow experiments restore --experiment-id "
                     + found.id() + ") or choose another experiment_name in tracking.yaml");
+        }
+        if (!found.tags().containsKey(EXPERIMENT_KIND_TAG)) {
+            // Created before we tagged, or by someone else: MLflow 3 would guess its kind, maybe GenAI.
+            client.setExperimentTag(found.id(), EXPERIMENT_KIND_TAG, EXPERIMENT_KIND);
         }
         return found;
     }

@@ -30,6 +30,14 @@ import java.util.zip.CRC32C;
  * TensorProto     dtype=1 enum (DT_STRING=7), tensor_shape=2 TensorShapeProto (empty: a scalar),
  *                 string_val=8 bytes
  * </pre>
+ * and for the HParams dashboard the {@code hparams} plugin's data ({@code plugin_data.proto}, {@code api.proto},
+ * as tensorboardX's {@code hparams()} writes it: version 0, no tensor):
+ * <pre>
+ * HParamsPluginData version=1 int32, session_start_info=3, session_end_info=4
+ * SessionStartInfo  hparams=1 map&lt;string, google.protobuf.Value&gt;, start_time_secs=5 double
+ * SessionEndInfo    status=1 enum (SUCCESS=1, FAILURE=2), end_time_secs=2 double
+ * Value             number_value=2 double, string_value=3 string, bool_value=4 bool
+ * </pre>
  * Every event is written with a single {@code write} and is on disk for readers at once (no
  * buffering), so TensorBoard shows it while training runs. Not thread-safe; the tracker serializes.
  */
@@ -101,6 +109,59 @@ public final class EventFileWriter implements Closeable {
                 .message(2, new Proto())
                 .bytes(8, markdown.getBytes(StandardCharsets.UTF_8));
         Proto summaryValue = new Proto().string(1, tag).message(8, tensor).message(9, metadata);
+        writeSummary(summaryValue, step, wallTimeSeconds);
+    }
+
+    /** The tag TensorBoard's HParams dashboard reads a session's hyperparameters from. */
+    public static final String SESSION_START_TAG = "_hparams_/session_start_info";
+    /** The tag TensorBoard's HParams dashboard reads a session's end from. */
+    public static final String SESSION_END_TAG = "_hparams_/session_end_info";
+
+    /**
+     * Writes the run's hyperparameters for the HParams dashboard (a session start). Values are typed as
+     * the dashboard shows them: a number ({@code 0.1}, {@code 32}, {@code 1e-3}) as a number, {@code true}
+     * or {@code false} (any case) as a boolean, anything else as text. The dashboard reads the newest one.
+     *
+     * @throws TrackingException when writing fails
+     */
+    public void writeHParams(java.util.Map<String, String> hparams, long step, double startTimeSeconds) {
+        Proto start = new Proto();
+        hparams.forEach((key, value) -> start.message(1, new Proto().string(1, key).message(2, typedValue(value))));
+        start.fixed64(5, startTimeSeconds);
+        writePluginSummary(SESSION_START_TAG, new Proto().message(3, start), step, startTimeSeconds);
+    }
+
+    /**
+     * Writes the end of the run's HParams session: success or failure, and when.
+     *
+     * @throws TrackingException when writing fails
+     */
+    public void writeHParamsEnd(boolean success, long step, double endTimeSeconds) {
+        Proto end = new Proto().varint(1, success ? 1 : 2).fixed64(2, endTimeSeconds);
+        writePluginSummary(SESSION_END_TAG, new Proto().message(4, end), step, endTimeSeconds);
+    }
+
+    /** A {@code google.protobuf.Value}: number, boolean or string, as {@link #writeHParams} documents. */
+    static Proto typedValue(String value) {
+        String text = value.strip();
+        if (text.equalsIgnoreCase("true") || text.equalsIgnoreCase("false")) {
+            return new Proto().varint(4, text.equalsIgnoreCase("true") ? 1 : 0);
+        }
+        if (NUMBER.matcher(text).matches()) {
+            double number = Double.parseDouble(text);
+            if (Double.isFinite(number)) {
+                return new Proto().fixed64(2, number);
+            }
+        }
+        return new Proto().string(3, value);
+    }
+
+    private static final java.util.regex.Pattern NUMBER =
+            java.util.regex.Pattern.compile("[-+]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][-+]?[0-9]+)?");
+
+    private void writePluginSummary(String tag, Proto pluginData, long step, double wallTimeSeconds) {
+        Proto plugin = new Proto().string(1, "hparams").bytes(2, pluginData.toByteArray());
+        Proto summaryValue = new Proto().string(1, tag).message(9, new Proto().message(1, plugin));
         writeSummary(summaryValue, step, wallTimeSeconds);
     }
 

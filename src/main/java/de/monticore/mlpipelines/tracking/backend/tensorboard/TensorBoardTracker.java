@@ -22,6 +22,10 @@ import java.util.TreeMap;
  *       written again, at the next step (0, 1, 2, ...), whenever a call changes it, so the Text
  *       tab's newest entry is always complete. One table reads better than one card per key, and
  *       a batch ({@link #logParams}) is a single revision.</li>
+ *   <li>the params again for TensorBoard's HParams dashboard (a session start of its {@code hparams}
+ *       plugin, numbers and booleans typed), and at {@link #endRun} the session's end (FINISHED is a
+ *       success, FAILED and KILLED a failure); the dashboard lists each run with its params and the
+ *       last value of every scalar in it, the Python half's metrics included.</li>
  *   <li>metrics logged from Java as scalar summaries, like the Python half's.</li>
  * </ul>
  * Artifacts are copied into {@code artifacts/} of the run directory, where TensorBoard ignores them.
@@ -83,7 +87,13 @@ public class TensorBoardTracker implements RunTracker {
         if (!status.isTerminal()) {
             throw new IllegalArgumentException("a run ends as " + RunStatus.terminalChoices() + ", not " + status);
         }
-        close();
+        if (writer != null) {
+            try {
+                writer.writeHParamsEnd(status == RunStatus.FINISHED, paramsRevision, nowSeconds());
+            } finally {
+                close();
+            }
+        }
     }
 
     @Override
@@ -96,15 +106,27 @@ public class TensorBoardTracker implements RunTracker {
     public synchronized void logParams(Map<String, String> newParams) {
         EventFileWriter events = activeWriter("logParams");
         if (mergeChanged(params, newParams)) {
-            events.writeText(PARAMS_TAG, markdownTable(params), paramsRevision++, nowSeconds());
+            double now = nowSeconds();
+            events.writeHParams(params, paramsRevision, now);
+            events.writeText(PARAMS_TAG, markdownTable(params), paramsRevision++, now);
         }
     }
 
     /** Sets the tag and writes the tags table if it changed. */
     @Override
     public synchronized void logTag(String key, String value) {
-        EventFileWriter events = activeWriter("logTag");
-        if (mergeChanged(tags, entry(key, value))) {
+        mergeTags("logTag", entry(key, value));
+    }
+
+    /** Sets the tags and writes the tags table once if anything changed: one Text entry per batch. */
+    @Override
+    public synchronized void logTags(Map<String, String> newTags) {
+        mergeTags("logTags", newTags);
+    }
+
+    private void mergeTags(String operation, Map<String, String> newTags) {
+        EventFileWriter events = activeWriter(operation);
+        if (mergeChanged(tags, newTags)) {
             events.writeText(TAGS_TAG, markdownTable(tags), tagsRevision++, nowSeconds());
         }
     }

@@ -23,7 +23,10 @@ import java.util.Set;
  *       {@code /health} answers, then until the first API answer (the experiment get-or-create, which
  *       also waits for the new database's tables), with the process count and the summed RSS of the
  *       server's process tree;</li>
- *   <li>{@code startNewRun()} plus {@code logParams} of 100 params, five times, median.</li>
+ *   <li>{@code startNewRun()} plus {@code logParams} of 100 params, five times, median;</li>
+ *   <li>the warm server: the server a pipeline left running (idle timeout 60 s) acquired again, as the
+ *       next pipeline's tracker does (state file, process check, {@code /health}, lock, lease), ten times,
+ *       median; then it is stopped as {@code mlpipelines ui --stop} does.</li>
  * </ul>
  * Arguments: {@code [starts] [workers]} (default 3 starts, 1 worker).
  */
@@ -34,7 +37,8 @@ public final class MLflowBenchmark {
     public static void main(String[] args) throws Exception {
         int starts = args.length > 0 ? Integer.parseInt(args[0]) : 3;
         int workers = args.length > 1 ? Integer.parseInt(args[1]) : 1;
-        LocalMLflowServer.Settings settings = new LocalMLflowServer.Settings(null, Duration.ofSeconds(300), workers);
+        LocalMLflowServer.Settings settings = new LocalMLflowServer.Settings(null, Duration.ofSeconds(300), workers,
+                Duration.ZERO);
         System.out.println("python: " + settings.interpreter() + ", workers: " + workers
                 + ", MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false");
         List<Double> health = new ArrayList<>();
@@ -64,6 +68,28 @@ public final class MLflowBenchmark {
         }
         System.out.printf("server start-up median: /health %.2f s, first API answer %.2f s (%d starts)%n",
                 median(health), median(ready), starts);
+        warmReuse(settings.withIdleTimeout(Duration.ofSeconds(60)));
+    }
+
+    private static void warmReuse(LocalMLflowServer.Settings settings) throws IOException {
+        LocalStore store = LocalStore.parse("sqlite:///" + Files.createTempDirectory("mlflow-bench").resolve("mlflow.db"));
+        try {
+            LocalMLflowServer.acquire(store, settings).close();
+            List<Double> times = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                long begin = System.nanoTime();
+                try (LocalMLflowServer.Lease lease = LocalMLflowServer.acquire(store, settings)) {
+                    times.add(seconds(begin) * 1000);
+                    if (lease.startedServer()) {
+                        throw new IllegalStateException("the warm server was not reused");
+                    }
+                }
+            }
+            System.out.printf("warm server acquired again (the next pipeline's server time): median %.1f ms of %s ms%n",
+                    median(times), times.stream().map(t -> String.format("%.1f", t)).toList());
+        } finally {
+            LocalMLflowServer.stop(store);
+        }
     }
 
     private static void runAndParams(LocalMLflowServer.Lease lease) {

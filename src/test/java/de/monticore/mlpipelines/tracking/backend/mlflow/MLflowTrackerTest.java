@@ -342,9 +342,10 @@ class MLflowTrackerTest {
                     "mlflow_experiment_name", experiment,
                     "mlflow_experiment_id", experimentId,
                     "mlflow_spool_dir", Path.of(MLflowConfig.DEFAULT_SPOOL_DIR).toAbsolutePath().toString(),
+                    "mlflow_system_metrics_interval", "0",
                     "mlflow_run_id", tracker.runId()), params);
             String url = TestMLflowServer.url() + "/#/experiments/" + experimentId + "/runs/" + tracker.runId();
-            assertEquals(Map.of("MLflow run", url), tracker.getRunLocations());
+            assertEquals(Map.of("MLflow run", url, "MLflow run name", tracker.runName()), tracker.getRunLocations());
         }
     }
 
@@ -357,12 +358,12 @@ class MLflowTrackerTest {
                 .withWarnings(new PrintStream(warnings, true, StandardCharsets.UTF_8)))) {
             tracker.startNewRun();
             assertEquals(spool.toString(), tracker.getPythonParams().get("mlflow_spool_dir"));
-            assertEquals(Set.of("MLflow run"), tracker.getRunLocations().keySet(), "no spool directory yet");
+            assertEquals(Set.of("MLflow run", "MLflow run name"), tracker.getRunLocations().keySet(), "no spool directory yet");
             Files.createDirectories(spool);
             // As the Python half names them: <run id>-<pid>-<ms>.jsonl; replay's progress files beside them.
             Files.writeString(spool.resolve("other-run-12-1700000000000.jsonl"), "{}\n");
             Files.writeString(spool.resolve("new-run-12-1700000000000.jsonl"), "{}\n");
-            assertEquals(Set.of("MLflow run"), tracker.getRunLocations().keySet(), "other runs' spool files");
+            assertEquals(Set.of("MLflow run", "MLflow run name"), tracker.getRunLocations().keySet(), "other runs' spool files");
             Files.writeString(spool.resolve(tracker.runId() + "-4242-1700000000000.jsonl"), "{}\n");
             Files.writeString(spool.resolve(tracker.runId() + "-4242-1700000000000.jsonl.progress"), "{}\n");
             assertEquals(spool + " holds 1 spool file of this run that did not reach MLflow; deliver with: "
@@ -391,6 +392,24 @@ class MLflowTrackerTest {
         pool.shutdown();
         assertEquals(1, distinct.size());
         assertNotEquals("0", distinct.iterator().next(), "nothing may land in the Default experiment");
+    }
+
+    @Test
+    void experimentsAreTaggedAsModelTrainingSoMlflow3OpensTheRunsTable() {
+        String created = uniqueExperiment();
+        String untagged = uniqueExperiment();
+        MLflowRestClient client = TestMLflowServer.client();
+        String untaggedId = client.createExperiment(untagged);
+        assertEquals(Map.of(), client.getExperimentByName(untagged).orElseThrow().tags());
+        for (String experiment : List.of(created, untagged)) {
+            try (MLflowTracker tracker = tracker(experiment, Set.of())) {
+                tracker.startNewRun();
+                tracker.endRun(RunStatus.FINISHED);
+            }
+            assertEquals("custom_model_development", client.getExperimentByName(experiment).orElseThrow().tags()
+                    .get("mlflow.experimentKind"), experiment);
+        }
+        assertEquals(untaggedId, client.getExperimentByName(untagged).orElseThrow().id());
     }
 
     @Test
@@ -467,7 +486,8 @@ class MLflowTrackerTest {
         }
         String output = captured.toString(StandardCharsets.UTF_8);
         assertTrue(output.contains("metric 'm' is Infinity"), output);
-        assertEquals(9, messages.size(), messages.toString());
+        // 1 refusal, 6 Python params (with mlflow_system_metrics_interval), 2 locations (URL, run name), 2 errors.
+        assertEquals(11, messages.size(), messages.toString());
         for (String text : messages) {
             assertFalse(text.contains(token), text);
         }

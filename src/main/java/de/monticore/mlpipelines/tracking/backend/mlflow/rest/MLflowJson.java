@@ -79,8 +79,10 @@ final class MLflowJson {
 
     /** An {@code experiment} object of MLflow's answer. */
     static MLflowExperiment experiment(JsonNode node) {
+        Map<String, String> tags = new LinkedHashMap<>();
+        node.path("tags").forEach(tag -> tags.put(tag.path("key").asText(), tag.path("value").asText()));
         return new MLflowExperiment(node.path("experiment_id").asText(), node.path("name").asText(),
-                node.path("lifecycle_stage").asText("active"));
+                node.path("lifecycle_stage").asText("active"), tags);
     }
 
     /** A {@code run} object of MLflow's answer ({@code info} and {@code data.tags}). */

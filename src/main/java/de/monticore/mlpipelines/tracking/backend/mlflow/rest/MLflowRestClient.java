@@ -81,9 +81,25 @@ public final class MLflowRestClient {
      * @throws MLflowRequestException with error code {@code RESOURCE_ALREADY_EXISTS} if the name is taken
      */
     public String createExperiment(String name) {
+        return createExperiment(name, Map.of());
+    }
+
+    /**
+     * Creates an experiment with tags (e.g. {@code mlflow.experimentKind}) and returns its id.
+     *
+     * @throws MLflowRequestException with error code {@code RESOURCE_ALREADY_EXISTS} if the name is taken
+     */
+    public String createExperiment(String name, Map<String, String> tags) {
         ObjectNode body = MLflowJson.object().put("name", name);
+        body.set("tags", MLflowJson.keyValues(tags));
         return call("create experiment '" + name + "'", "POST", API + "experiments/create", body)
                 .path("experiment_id").asText();
+    }
+
+    /** Sets a tag of an experiment (replacing its value). */
+    public void setExperimentTag(String experimentId, String key, String value) {
+        ObjectNode body = MLflowJson.object().put("experiment_id", experimentId).put("key", key).put("value", value);
+        call("set tag '" + key + "' of experiment " + experimentId, "POST", API + "experiments/set-experiment-tag", body);
     }
 
     /** Creates a RUNNING run with the given name, start time and tags. */

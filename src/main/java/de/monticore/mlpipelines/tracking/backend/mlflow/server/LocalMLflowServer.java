@@ -68,14 +68,71 @@ public final class LocalMLflowServer {
      * @param python         interpreter that has mlflow installed
      * @param startupTimeout how long to wait for {@code /health}
      * @param workers        uvicorn worker processes
+     * @param idleTimeout    how long a server nobody uses stays up for the next pipeline; zero stops it
+     *                       when the last lease is released; null: {@value #IDLE_TIMEOUT_VARIABLE}
+     *                       seconds, or {@link #DEFAULT_IDLE_TIMEOUT} (see {@link #effectiveIdleTimeout()})
      */
-    public record Settings(String python, Duration startupTimeout, int workers) {
-        /** The project's Python, two minutes to come up (a busy machine needs that), one worker. */
-        public static final Settings DEFAULT = new Settings(null, Duration.ofSeconds(120), 1);
+    public record Settings(String python, Duration startupTimeout, int workers, Duration idleTimeout) {
+        /** Environment variable with the idle timeout in seconds (tests and CI set 0). */
+        public static final String IDLE_TIMEOUT_VARIABLE = "MLPIPELINES_MLFLOW_SERVER_IDLE_TIMEOUT";
+        /** The idle timeout when neither tracking.yaml nor {@value #IDLE_TIMEOUT_VARIABLE} sets one. */
+        public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(10);
+        /**
+         * The project's Python, two minutes to come up (a busy machine needs that), one worker, the idle
+         * timeout of {@value #IDLE_TIMEOUT_VARIABLE} or {@link #DEFAULT_IDLE_TIMEOUT}.
+         */
+        public static final Settings DEFAULT = new Settings(null, Duration.ofSeconds(120), 1, null);
+
+        public Settings {
+            if (idleTimeout != null && idleTimeout.isNegative()) {
+                throw new IllegalArgumentException("idleTimeout must not be negative, got " + idleTimeout);
+            }
+        }
+
+        /** Settings with the idle timeout from the environment ({@link #DEFAULT}'s). */
+        public Settings(String python, Duration startupTimeout, int workers) {
+            this(python, startupTimeout, workers, null);
+        }
+
+        /**
+         * The idle timeout: as given, else {@value #IDLE_TIMEOUT_VARIABLE} seconds, else {@link #DEFAULT_IDLE_TIMEOUT}.
+         *
+         * @throws TrackingException when the variable is not a whole number of seconds &gt;= 0
+         */
+        public Duration effectiveIdleTimeout() {
+            return idleTimeout != null ? idleTimeout : idleTimeoutFrom(System.getenv(IDLE_TIMEOUT_VARIABLE));
+        }
 
         /** The interpreter to run: {@code python}, or {@link PythonEnvironment#interpreter()} if that is null. */
         public String interpreter() {
             return python != null ? python : PythonEnvironment.interpreter();
+        }
+
+        /** These settings with another idle timeout. */
+        public Settings withIdleTimeout(Duration newIdleTimeout) {
+            return new Settings(python, startupTimeout, workers, newIdleTimeout);
+        }
+
+        /**
+         * The idle timeout an environment value (seconds, e.g. {@code 0} or {@code 600}) gives:
+         * {@link #DEFAULT_IDLE_TIMEOUT} when null or empty.
+         *
+         * @throws TrackingException naming the variable when the value is not a whole number of seconds &gt;= 0
+         */
+        public static Duration idleTimeoutFrom(String seconds) {
+            if (seconds == null || seconds.isBlank()) {
+                return DEFAULT_IDLE_TIMEOUT;
+            }
+            try {
+                long value = Long.parseLong(seconds.strip());
+                if (value >= 0) {
+                    return Duration.ofSeconds(value);
+                }
+            } catch (NumberFormatException notANumber) {
+                // Reported below.
+            }
+            throw new TrackingException(IDLE_TIMEOUT_VARIABLE + "='" + seconds + "' is not a number of seconds; "
+                    + "expected a whole number >= 0 (0 stops the local MLflow server when the last pipeline ends)");
         }
     }
 
@@ -109,12 +166,26 @@ public final class LocalMLflowServer {
             return started;
         }
 
-        /** Releases this use; stops the server if no use by this or another process remains. */
+        /**
+         * Releases this use. When no use by this or another process remains, the server stops now if
+         * the idle timeout is zero or {@link #stopWhenReleased()} was called, else after the idle timeout.
+         */
         @Override
         public synchronized void close() {
             if (!released) {
                 released = true;
                 release(files);
+            }
+        }
+
+        /**
+         * Asks that the server stop as soon as the last use of it is released, whatever the idle timeout
+         * (what {@code mlpipelines ui} wants on Ctrl-C); also when this JVM exits still holding the lease.
+         */
+        public void stopWhenReleased() {
+            SharedServer held = HELD.get(files.stateFile());
+            if (held != null) {
+                held.stopNow = true;
             }
         }
     }
@@ -128,6 +199,7 @@ public final class LocalMLflowServer {
     public static Lease acquire(LocalStore store, Settings settings) {
         ServerStateFiles files = ServerStateFiles.of(store);
         Path stateFile = files.stateFile();
+        Duration idleTimeout = settings.effectiveIdleTimeout();
         synchronized (LOCKS.computeIfAbsent(stateFile, key -> new Object())) {
             SharedServer held = HELD.get(stateFile);
             if (held != null && isOurLiveServer(held.state)) {
@@ -141,10 +213,10 @@ public final class LocalMLflowServer {
                 return files.underLock(settings.startupTimeout().plus(RELEASE_LOCK_TIMEOUT), () -> {
                     Optional<ServerState> running = files.readState().filter(LocalMLflowServer::isOurLiveServer);
                     boolean started = running.isEmpty();
-                    ServerState state = running.orElseGet(() -> start(store, settings, files));
+                    ServerState state = running.orElseGet(() -> start(store, settings, idleTimeout, files));
                     files.addOwnLease();
                     registerReleaseOnExit();
-                    HELD.put(stateFile, new SharedServer(state, files));
+                    HELD.put(stateFile, new SharedServer(state, files, idleTimeout));
                     return new Lease(files, state.url(), state.pid(), started);
                 });
             } catch (IOException e) {
@@ -168,11 +240,25 @@ public final class LocalMLflowServer {
                 "--workers", Integer.toString(settings.workers()));
     }
 
-    private static ServerState start(LocalStore store, Settings settings, ServerStateFiles files) {
+    /**
+     * The command that runs {@code server} under the keeper ({@code python/mlpipelines/mlflow_server_keeper.py},
+     * read from standard input), which stops it after {@code idleTimeout} without a live lease.
+     */
+    static List<String> keeperCommand(List<String> server, ServerStateFiles files, Duration idleTimeout,
+                                      String python) {
+        List<String> command = new ArrayList<>(List.of(python, "-", files.leaseDirectory().toString(),
+                files.lockFile().toString(), files.stateFile().toString(), Long.toString(idleTimeout.toSeconds()),
+                "--"));
+        command.addAll(server);
+        return command;
+    }
+
+    private static ServerState start(LocalStore store, Settings settings, Duration idleTimeout,
+                                     ServerStateFiles files) {
         // The free port can be taken by someone else before the server binds it; then try another.
         for (int attempt = 1; ; attempt++) {
             try {
-                return start(store, settings, files, freePort());
+                return start(store, settings, idleTimeout, files, freePort());
             } catch (PortTakenException e) {
                 if (attempt == 3) {
                     throw new TrackingException(e.getMessage());
@@ -181,7 +267,8 @@ public final class LocalMLflowServer {
         }
     }
 
-    private static ServerState start(LocalStore store, Settings settings, ServerStateFiles files, int port) {
+    private static ServerState start(LocalStore store, Settings settings, Duration idleTimeout,
+                                     ServerStateFiles files, int port) {
         Path log;
         try {
             log = files.logFile();
@@ -189,7 +276,8 @@ public final class LocalMLflowServer {
             throw new TrackingException("cannot create the MLflow server's log beside " + store.path() + ": "
                     + e.getMessage(), e);
         }
-        ProcessBuilder builder = new ProcessBuilder(serverCommand(store, port, settings))
+        ProcessBuilder builder = new ProcessBuilder(keeperCommand(serverCommand(store, port, settings), files,
+                idleTimeout, settings.interpreter()))
                 .directory(store.path().getParent().toFile())
                 .redirectErrorStream(true)
                 // A file, not a pipe: the server may outlive this JVM while another process uses it.
@@ -201,9 +289,15 @@ public final class LocalMLflowServer {
         environment.remove(Credentials.TOKEN_VARIABLE);
         environment.remove(Credentials.USERNAME_VARIABLE);
         environment.remove(Credentials.PASSWORD_VARIABLE);
+        byte[] keeperSource = keeperSource();
         Process process;
         try {
             process = builder.start();
+            try (var keeper = process.getOutputStream()) {
+                keeper.write(keeperSource);
+            } catch (IOException e) {
+                // The interpreter exited at once; its output says why, below.
+            }
         } catch (IOException e) {
             throw new TrackingException("could not run Python interpreter '" + settings.interpreter() + "' to start "
                     + "a local MLflow server for " + store.uri() + " (" + e.getMessage() + "); set "
@@ -257,7 +351,8 @@ public final class LocalMLflowServer {
             try {
                 files.underLock(RELEASE_LOCK_TIMEOUT, () -> {
                     files.removeOwnLease();
-                    if (files.liveLeaseHolders() > 0) {
+                    if (files.liveLeaseHolders() > 0 || !(held.stopNow || held.idleTimeout.isZero())) {
+                        // In use, or left warm for the next pipeline: its keeper stops it after the idle timeout.
                         return null;
                     }
                     Optional<ServerState> state = files.readState();
@@ -273,9 +368,70 @@ public final class LocalMLflowServer {
                     return null;
                 });
             } catch (IOException e) {
-                throw new UncheckedIOException("could not release the local MLflow server recorded in " + stateFile, e);
+                throw new UncheckedIOException("could not release the local MLflow server recorded in " + stateFile
+                        + ": " + e.getMessage(), e);
             }
         }
+    }
+
+    /**
+     * What {@link #stop} did.
+     *
+     * @param url   the server's URL when one was running, else null
+     * @param users pids of other processes that use it; when not empty the server was left running
+     */
+    public record StopOutcome(URI url, List<Long> users) {
+        public StopOutcome {
+            users = List.copyOf(users);
+        }
+
+        /** True when a server was running and is stopped now. */
+        public boolean stopped() {
+            return url != null && users.isEmpty();
+        }
+    }
+
+    /**
+     * Stops the store's server now ({@code mlpipelines ui --stop}), unless another process still uses it
+     * (a running pipeline): then it is left running and the outcome names those processes.
+     *
+     * @throws TrackingException if the lock file stays locked, or the server's processes survive SIGKILL
+     */
+    public static StopOutcome stop(LocalStore store) {
+        ServerStateFiles files = ServerStateFiles.of(store);
+        if (!Files.exists(files.stateFile())) {
+            return new StopOutcome(null, List.of());
+        }
+        try {
+            return files.underLock(RELEASE_LOCK_TIMEOUT, () -> {
+                Optional<ServerState> state = files.readState().filter(LocalMLflowServer::isOurLiveServer);
+                if (state.isEmpty()) {
+                    files.deleteState();
+                    return new StopOutcome(null, List.of());
+                }
+                List<Long> users = files.otherLiveLeaseHolders();
+                if (!users.isEmpty()) {
+                    return new StopOutcome(state.get().url(), users);
+                }
+                List<Long> survivors = ProcessHandle.of(state.get().pid()).map(LocalMLflowServer::stopProcessTree)
+                        .orElse(List.of());
+                if (!survivors.isEmpty()) {
+                    throw new IOException("the local MLflow server's processes " + survivors
+                            + " are still alive after SIGKILL");
+                }
+                files.deleteState();
+                HELD.remove(files.stateFile());
+                return new StopOutcome(state.get().url(), List.of());
+            });
+        } catch (IOException e) {
+            throw new TrackingException("could not stop the local MLflow server for " + store.uri() + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** The URL of the store's running server (started by any process), if one runs. */
+    public static Optional<URI> runningServer(LocalStore store) {
+        return ServerStateFiles.of(store).readState().filter(LocalMLflowServer::isOurLiveServer).map(ServerState::url);
     }
 
     /** Registers {@link #releaseAllOnExit()} once, when this JVM first holds a lease (not at class loading). */
@@ -320,24 +476,44 @@ public final class LocalMLflowServer {
     /** Waits until {@code timeoutNanos} for the processes to exit; kills each late one if asked; returns the live pids. */
     private static List<Long> awaitExit(List<ProcessHandle> processes, long timeoutNanos, boolean killLate) {
         long deadline = System.nanoTime() + timeoutNanos;
-        List<Long> alive = new ArrayList<>();
-        for (ProcessHandle process : processes) {
-            long left = deadline - System.nanoTime();
-            try {
-                process.onExit().get(Math.max(left, 0), TimeUnit.NANOSECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException notYet) {
-                // Still running; reported below.
+        List<ProcessHandle> running = new ArrayList<>(processes);
+        boolean interrupted = false;
+        while (true) {
+            running.removeIf(LocalMLflowServer::hasExited);
+            if (running.isEmpty() || System.nanoTime() > deadline) {
+                break;
             }
-            if (process.isAlive()) {
-                if (killLate) {
-                    process.destroyForcibly();
-                }
-                alive.add(process.pid());
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                // A JVM shutting down (Ctrl-C in the console script) interrupts its threads; the processes
+                // must still be stopped, within the deadline. The interrupt is restored afterwards.
+                interrupted = true;
             }
         }
-        return alive;
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        if (killLate) {
+            running.forEach(ProcessHandle::destroyForcibly);
+        }
+        return running.stream().map(ProcessHandle::pid).toList();
+    }
+
+    /**
+     * True when the process is gone or a zombie: it has exited and only waits to be reaped (which a JVM
+     * shutting down, e.g. on Ctrl-C inside the Python console script, may no longer do).
+     */
+    private static boolean hasExited(ProcessHandle process) {
+        if (!process.isAlive()) {
+            return true;
+        }
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(process.pid()), "stat"));
+            return stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
+        } catch (IOException | RuntimeException noProcFs) {
+            return false;
+        }
     }
 
     private static boolean isOurLiveServer(ServerState server) {
@@ -400,15 +576,31 @@ public final class LocalMLflowServer {
         }
     }
 
-    /** A server this JVM holds leases on, and how many of them are open. */
+    /** A server this JVM holds leases on, how many of them are open, and whether to stop it on the last release. */
     private static final class SharedServer {
         final ServerState state;
         final ServerStateFiles files;
+        final Duration idleTimeout;
         int users = 1;
+        volatile boolean stopNow;
 
-        SharedServer(ServerState state, ServerStateFiles files) {
+        SharedServer(ServerState state, ServerStateFiles files, Duration idleTimeout) {
             this.state = state;
             this.files = files;
+            this.idleTimeout = idleTimeout;
+        }
+    }
+
+    /** The keeper script, from the jar (the build copies python/mlpipelines/mlflow_server_keeper.py there). */
+    private static byte[] keeperSource() {
+        try (var source = LocalMLflowServer.class.getResourceAsStream("/python/mlpipelines/mlflow_server_keeper.py")) {
+            if (source == null) {
+                throw new TrackingException("the jar lacks python/mlpipelines/mlflow_server_keeper.py; rebuild it "
+                        + "(gradle installDist)");
+            }
+            return source.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the MLflow server keeper from the jar", e);
         }
     }
 }

@@ -18,6 +18,7 @@ import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Stream;
@@ -199,6 +200,30 @@ final class ServerStateFiles {
             Files.setPosixFilePermissions(path, permissions.value());
         } catch (UnsupportedOperationException notPosix) {
             // a file system without POSIX permissions: nothing to narrow
+        }
+    }
+
+    /** The lease directory, {@code .<store>.mlflow-server.leases/}: one file per process id using the server. */
+    Path leaseDirectory() {
+        return sibling(".leases");
+    }
+
+    /** The lock file that serialises starting, releasing and stopping the server. */
+    Path lockFile() {
+        return sibling(".lock");
+    }
+
+    /** The pids of live processes other than this one that hold a lease (dead ones' leases are removed). */
+    List<Long> otherLiveLeaseHolders() throws IOException {
+        liveLeaseHolders();
+        Path leases = sibling(".leases");
+        if (!Files.isDirectory(leases)) {
+            return List.of();
+        }
+        long self = ProcessHandle.current().pid();
+        try (Stream<Path> files = Files.list(leases)) {
+            return files.map(lease -> lease.getFileName().toString()).filter(name -> name.matches("[0-9]+"))
+                    .map(Long::parseLong).filter(pid -> pid != self).sorted().toList();
         }
     }
 

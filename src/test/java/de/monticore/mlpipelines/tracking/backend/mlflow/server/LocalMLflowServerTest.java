@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -53,6 +54,78 @@ class LocalMLflowServerTest {
         assertFalse(Files.exists(directory.resolve("store/.mlflow.db.mlflow-server.json")));
         // Experiments and runs get artifact roots under the per-store directory next to the store.
         assertEquals(directory.resolve("store/mlflow.db-artifacts"), store.artifactsDirectory());
+    }
+
+    @Test
+    void aServerStaysWarmAfterTheLastReleaseIsReusedAndItsKeeperStopsItAfterTheIdleTimeout(@TempDir Path directory)
+            throws Exception {
+        LocalStore store = LocalStore.parse("sqlite:///" + directory.resolve("mlflow.db"));
+        LocalMLflowServer.Settings warm = LocalMLflowServer.Settings.DEFAULT.withIdleTimeout(Duration.ofSeconds(3));
+        List<ProcessHandle> tree = new java.util.ArrayList<>();
+        try {
+            LocalMLflowServer.Lease first = LocalMLflowServer.acquire(store, warm);
+            assertTrue(first.startedServer());
+            ProcessHandle root = ProcessHandle.of(first.pid()).orElseThrow();
+            tree.add(root);
+            root.descendants().forEach(tree::add);
+            first.close();
+            assertTrue(root.isAlive(), "the server stays up for the next pipeline");
+
+            LocalMLflowServer.Lease second = LocalMLflowServer.acquire(store, warm);
+            assertFalse(second.startedServer(), "the next pipeline reuses the warm server");
+            assertEquals(first.url(), second.url());
+            Thread.sleep(4000);
+            assertTrue(root.isAlive(), "no idle time passes while a lease is held");
+            second.close();
+
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (tree.stream().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+            }
+            for (ProcessHandle process : tree) {
+                assertFalse(process.isAlive(), "still alive after the idle timeout: " + process.pid());
+            }
+            assertFalse(Files.exists(directory.resolve(".mlflow.db.mlflow-server.json")), "the keeper removed the state");
+            assertEquals(Optional.empty(), LocalMLflowServer.runningServer(store));
+        } finally {
+            tree.forEach(LocalMLflowServer::stopProcessTree);
+        }
+    }
+
+    @Test
+    void stopEndsAWarmServerAtOnceAndSaysWhenNoneRuns(@TempDir Path directory) throws Exception {
+        LocalStore store = LocalStore.parse("sqlite:///" + directory.resolve("mlflow.db"));
+        LocalMLflowServer.Settings warm = LocalMLflowServer.Settings.DEFAULT.withIdleTimeout(Duration.ofSeconds(600));
+        LocalMLflowServer.Lease lease = LocalMLflowServer.acquire(store, warm);
+        ProcessHandle root = ProcessHandle.of(lease.pid()).orElseThrow();
+        List<ProcessHandle> tree = new java.util.ArrayList<>(List.of(root));
+        root.descendants().forEach(tree::add);
+        try {
+            lease.close();
+            assertEquals(Optional.of(lease.url()), LocalMLflowServer.runningServer(store));
+            LocalMLflowServer.StopOutcome stopped = LocalMLflowServer.stop(store);
+            assertEquals(new LocalMLflowServer.StopOutcome(lease.url(), List.of()), stopped);
+            assertTrue(stopped.stopped());
+            for (ProcessHandle process : tree) {
+                assertFalse(process.isAlive(), "still alive: " + process.pid());
+            }
+            assertFalse(Files.exists(directory.resolve(".mlflow.db.mlflow-server.json")));
+            LocalMLflowServer.StopOutcome none = LocalMLflowServer.stop(store);
+            assertEquals(null, none.url());
+            assertFalse(none.stopped());
+        } finally {
+            tree.forEach(LocalMLflowServer::stopProcessTree);
+        }
+    }
+
+    @Test
+    void aBadIdleTimeoutInTheEnvironmentNamesTheVariable() {
+        TrackingException error = assertThrows(TrackingException.class,
+                () -> LocalMLflowServer.Settings.idleTimeoutFrom("ten minutes"));
+        assertEquals("MLPIPELINES_MLFLOW_SERVER_IDLE_TIMEOUT='ten minutes' is not a number of seconds; expected a "
+                + "whole number >= 0 (0 stops the local MLflow server when the last pipeline ends)", error.getMessage());
+        assertEquals(Duration.ofMinutes(10), LocalMLflowServer.Settings.idleTimeoutFrom(""));
+        assertEquals(Duration.ZERO, LocalMLflowServer.Settings.idleTimeoutFrom("0"));
     }
 
     @Test
