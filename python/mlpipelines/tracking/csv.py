@@ -198,6 +198,11 @@ class CsvTracker(RunTracker):
         assert self.run_directory is not None  # _open set it
         return self.run_directory
 
+    def start(self) -> None:
+        """Claim (or find) the run directory and open ``metrics.csv``; idempotent."""
+        if self.run_directory is None or (self._descriptor is None and not self.wide):
+            self._open()
+
     def attach_journal_cursor(self, cursor: JournalCursor) -> None:
         """Buffer rows from now on: the journal keeps them until the cursor says they are in the file."""
         self._cursor = cursor

@@ -292,6 +292,15 @@ class MLflowDelivery:
                 self._worker.start()
                 lifecycle.register_open(self._owner)
 
+    def start(self) -> None:
+        """Start the delivery thread now rather than at the first item; idempotent.
+
+        Raises:
+            TrackingError: the engine is closed.
+        """
+        if self._worker is None:
+            self._start()
+
     def _enqueue(self, item: object) -> None:
         if self._worker is None:
             self._start()

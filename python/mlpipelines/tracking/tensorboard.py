@@ -212,6 +212,11 @@ class TensorBoardTracker(RunTracker):
             worker.start()
             lifecycle.register_open(self)
 
+    def start(self) -> None:
+        """Claim (or find) the run directory and start the writer thread; idempotent."""
+        if self._worker is None:
+            self._start()
+
     def _accepting(self) -> bool:
         """Start on first use; False once the writer was given up (the caller then drops the values)."""
         if self._given_up and not self._closed:
