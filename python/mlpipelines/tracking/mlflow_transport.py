@@ -112,7 +112,8 @@ class HostCredentials:
         """Read the credentials for ``host`` the way MLflow does (see the class doc).
 
         Raises:
-            DeliveryError: ``MLFLOW_TRACKING_INSECURE_TLS`` is not a boolean (permanent).
+            DeliveryError: ``MLFLOW_TRACKING_INSECURE_TLS`` is not a boolean, or it is set together
+                with ``MLFLOW_TRACKING_SERVER_CERT_PATH`` (permanent, as in MLflow).
         """
         file_user = file_password = None
         path = os.path.expanduser("~/.mlflow/credentials")
@@ -122,14 +123,23 @@ class HostCredentials:
             if "mlflow" in parser:
                 file_user = parser["mlflow"].get("mlflow_tracking_username")
                 file_password = parser["mlflow"].get("mlflow_tracking_password")
+        insecure = _environment_flag("MLFLOW_TRACKING_INSECURE_TLS")
+        server_cert = os.environ.get("MLFLOW_TRACKING_SERVER_CERT_PATH") or None
+        if insecure and server_cert:
+            # MLflow refuses the pair too (rest_utils: ignore_tls_verification with server_cert_path).
+            raise DeliveryError(
+                "MLFLOW_TRACKING_INSECURE_TLS and MLFLOW_TRACKING_SERVER_CERT_PATH are both set; "
+                "set only one of them",
+                transient=False,
+            )
         return cls(
             host=host,
             username=os.environ.get("MLFLOW_TRACKING_USERNAME") or file_user,
             password=os.environ.get("MLFLOW_TRACKING_PASSWORD") or file_password,
             token=os.environ.get("MLFLOW_TRACKING_TOKEN") or None,
-            ignore_tls_verification=_environment_flag("MLFLOW_TRACKING_INSECURE_TLS"),
+            ignore_tls_verification=insecure,
             client_cert_path=os.environ.get("MLFLOW_TRACKING_CLIENT_CERT_PATH") or None,
-            server_cert_path=os.environ.get("MLFLOW_TRACKING_SERVER_CERT_PATH") or None,
+            server_cert_path=server_cert,
         )
 
 

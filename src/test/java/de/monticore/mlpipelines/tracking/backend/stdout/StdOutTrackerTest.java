@@ -62,7 +62,9 @@ class StdOutTrackerTest {
     }
 
     @Test
-    void passesTheExperimentNameToPython() {
-        assertEquals(Map.of("stdout_experiment_name", "digits"), tracker.getPythonParams());
+    void passesTheExperimentNameAndThePrintingIntervalToPython() {
+        assertEquals(Map.of("stdout_experiment_name", "digits", "stdout_every_n_steps", "0"), tracker.getPythonParams());
+        StdOutTracker everyTen = new StdOutTracker(new StdOutConfig("digits", 10));
+        assertEquals("10", everyTen.getPythonParams().get("stdout_every_n_steps"));
     }
 }
