@@ -4,7 +4,7 @@ Each row runs a fresh interpreter (``python -c SCRIPT``) that imports ``mlpipeli
 builds a ``MultiBackendTracker`` for one set of backends, logs N metrics (10 keys) and closes.
 It reports the import time, the first ``log_metric`` call's wall time, the median and p99.9 of
 the later calls, whether mlflow was imported in the process at all, and its peak RSS
-(``ru_maxrss``). MLFLOW rows log into an own run on an MLflow server started here (SQLite
+(``VmHWM``; ``ru_maxrss`` would carry the parent's peak over ``exec``). MLFLOW rows log into an own run on an MLflow server started here (SQLite
 store) unless ``--tracking-uri`` is given.
 
 ``--runtime DIR`` measures another checkout's runtime (its ``python/`` directory) with the
@@ -58,7 +58,7 @@ times.sort()
 print(json.dumps({
     "import_ms": imported * 1e3, "first_ms": first * 1e3,
     "median_us": times[len(times) // 2] * 1e6, "p999_us": times[int(len(times) * 0.999)] * 1e6,
-    "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "mlflow": "mlflow" in sys.modules,
+    "rss_mib": int(open("/proc/self/status").read().split("VmHWM:")[1].split()[0]) / 1024, "mlflow": "mlflow" in sys.modules,
 }))
 """
 

@@ -198,9 +198,9 @@ class CsvTrackerTest {
         assertEquals(Map.of("csv_dir", dir, "csv_layout", "long"), tracker.getPythonParams());
         assertEquals(Map.of(), tracker.getRunLocations());
         tracker.startNewRun();
-        assertEquals(Map.of("csv_dir", dir, "csv_run_name", "run_1"), tracker.getPythonParams());
+        assertEquals(Map.of("csv_dir", dir, "csv_layout", "long", "csv_run_name", "run_1"), tracker.getPythonParams());
         tracker.endRun(RunStatus.FAILED);
-        assertEquals(Map.of("csv_dir", dir), tracker.getPythonParams());
+        assertEquals(Map.of("csv_dir", dir, "csv_layout", "long"), tracker.getPythonParams());
         assertEquals(Map.of("CSV", dir + "/run_1/metrics.csv"), tracker.getRunLocations());
     }
 
