@@ -183,9 +183,14 @@ def test_long_layout_under_a_journal_buffers_until_flush_or_a_second_has_passed(
         assert len(read_rows(path)) == 1
         tracker.flush()
         assert read_rows(path)[1][2:] == ["loss", "0.5"]
-        monkeypatch.setattr(csv_backend, "_MAX_BUFFER_SECONDS", 0.0)
-        tracker.log_metric("loss", 0.25, step=2)  # the oldest buffered row is due at once
-        assert read_rows(path)[2][2:] == ["loss", "0.25"]
+        monkeypatch.setattr(csv_backend, "_MAX_BUFFER_SECONDS", 0.0)  # the oldest buffered row is due at once
+        for step in range(2, 65):
+            tracker.log_metric("loss", 0.25, step=step)
+        assert len(read_rows(path)) == 2  # the clock is read every 64 rows
+        tracker.log_metric("loss", 0.125, step=65)
+        assert len(read_rows(path)) == 66 and read_rows(path)[-1][2:] == ["loss", "0.125"]
+        tracker.log_metrics({"a": 1.0, "b": 2.0}, step=66)  # log_metrics reads it at every call
+        assert len(read_rows(path)) == 68
 
 
 def test_an_unknown_layout_is_refused_naming_the_choices():

@@ -6,8 +6,8 @@ The default layout (``--csv_layout long``) is the Java <-> Python contract's: he
 go out in whole-row ``write`` calls, so rows of concurrent writers never interleave
 mid-row. Without a tracking journal each ``log_metric(s)`` call is one ``write``, so a
 crash loses nothing already logged. With a journal (``--tracking_journal``, what the
-launcher passes) rows are buffered and written together (every 1000 rows, at least
-once a second while logging goes on, and at ``flush()``/``close()``): the backend then
+launcher passes) rows are buffered and written together (every 1024 rows, at least
+once a second while logging goes on (the clock is read every 64 rows), and at ``flush()``/``close()``): the backend then
 advances its journal cursor only for rows that are in the file, so
 ``python -m mlpipelines.tracking.recover`` writes whatever a killed script had
 buffered, and a metric costs the training thread no system call.
@@ -68,8 +68,9 @@ HEADER = "step,timestamp,key,value\n"
 LAYOUTS = ("long", "wide")
 _NEEDS_QUOTES = frozenset(',"\r\n')
 # Buffered rows (with a journal) go out at this many, or when the oldest waited this long.
-_ROWS_PER_WRITE = 1000
+_ROWS_PER_WRITE = 1024  # a multiple of 64: write_metric checks the size when it reads the clock
 _MAX_BUFFER_SECONDS = 1.0
+_CLOCK_EVERY_MASK = 63
 _WIDE_STEP = "step"
 _WIDE_STEP_METRIC = "metric.step"
 
@@ -209,13 +210,12 @@ class CsvTracker(RunTracker):
         if not self.wide:
             self._buffer = []
 
-    def _buffer_row(self, row: str) -> None:
-        buffer = self._buffer
-        assert buffer is not None
-        if not buffer:
-            self._buffer_deadline = time.monotonic() + _MAX_BUFFER_SECONDS
-        buffer.append(row)
-        if len(buffer) >= _ROWS_PER_WRITE or time.monotonic() >= self._buffer_deadline:
+    def _buffered(self, queued: int) -> None:
+        """Called at the first buffered row and every 64th: note when the first is due, or write if due or full."""
+        now = time.monotonic()
+        if queued == 1:
+            self._buffer_deadline = now + _MAX_BUFFER_SECONDS
+        elif queued >= _ROWS_PER_WRITE or now >= self._buffer_deadline:
             self._write_buffer()
 
     def _write_buffer(self) -> None:
@@ -250,12 +250,16 @@ class CsvTracker(RunTracker):
             self._wide_add(key, value, step)
             return
         field = self._fields.get(key)
-        if self._buffer is not None:
+        buffer = self._buffer
+        if buffer is not None:
             if field is None:
                 field = self._fields[key] = _csv_field(key)
             if self._descriptor is None:
                 self._open()
-            self._buffer_row(f"{step},{timestamp},{field},{value!r}\n")
+            buffer.append(f"{step},{timestamp},{field},{value!r}\n")
+            queued = len(buffer)
+            if queued & _CLOCK_EVERY_MASK == 0 or queued == 1:  # the clock is read every 64 rows, not per row
+                self._buffered(queued)
             return
         descriptor = self._descriptor
         if descriptor is None:
@@ -283,9 +287,15 @@ class CsvTracker(RunTracker):
             descriptor = self._open()
         prefix = f"{step},{timestamp},"
         rows = [f"{prefix}{_csv_field(key)},{value!r}\n" for key, value in metrics.items()]
-        if self._buffer is not None:
-            for row in rows:
-                self._buffer_row(row)
+        buffer = self._buffer
+        if buffer is not None:
+            first = not buffer
+            buffer += rows
+            now = time.monotonic()
+            if first:
+                self._buffer_deadline = now + _MAX_BUFFER_SECONDS
+            if len(buffer) >= _ROWS_PER_WRITE or now >= self._buffer_deadline:
+                self._write_buffer()
             return
         data = "".join(rows).encode()
         try:

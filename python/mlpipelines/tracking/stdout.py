@@ -133,10 +133,18 @@ class StdOutTracker(RunTracker):
 
     def write_metric(self, key: str, value: float, timestamp: int, step: int) -> None:
         self._values += 1
-        if key == EPOCH_KEY or (self.every_n_steps and step % self.every_n_steps == 0):
+        every = self.every_n_steps
+        if key == EPOCH_KEY or (every and step % every == 0):
             self._print(self._line(step, {key: value}))
             return
-        self._summarise(key, value, step)
+        # _summarise inlined: this is the hot path, once per metric on the training thread.
+        summary = self._pending.get(key)
+        if summary is None:
+            self._summarise(key, value, step)
+            return
+        summary.count += 1
+        summary.total += value
+        summary.last = value
 
     def write_params(self, params: dict[str, str]) -> None:
         self._print(self._block("params", params))
