@@ -11,6 +11,7 @@ import subprocess
 import textwrap
 import threading
 import uuid
+from typing import ClassVar
 
 import mlflow
 import pytest
@@ -48,9 +49,9 @@ def clean_environment(monkeypatch, tmp_path):
 
 
 class _Recorder(http.server.BaseHTTPRequestHandler):
-    requests: list = []
+    requests: ClassVar[list] = []
 
-    def do_POST(self):  # noqa: N802 (http.server's name)
+    def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
         type(self).requests.append((self.path, dict(self.headers), json.loads(body or b"{}")))
         answer = b'{"run": {"info": {"run_id": "abc"}}}'
@@ -162,7 +163,11 @@ def test_a_script_logging_to_a_server_never_imports_mlflow(mlflow_server, tmp_pa
     experiment = f"lean-{uuid.uuid4().hex[:8]}"
     finished = subprocess.run(
         [PYTHON, "-c", LOGGING_SCRIPT, mlflow_server.url, experiment],
-        capture_output=True, text=True, cwd=tmp_path, env=subprocess_env(), timeout=300,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=subprocess_env(),
+        timeout=300,
     )
     assert finished.returncode == 0, finished.stderr
     assert "mlflow imported: False" in finished.stdout

@@ -19,8 +19,10 @@ by consecutive calls share a row (a key logged twice in one step starts a new ro
 metric that appears for the first time rewrites the file with the wider header (atomically,
 as Lightning does); a metric named ``step`` is written as ``metric.step`` (warned once).
 The wide layout is for one writing process (rank 0); rows are written when their step is
-complete (the next step begins), at ``flush()`` and at ``close()``. Without ``--csv_run_name`` the backend claims the next ``run_<N>`` and owns
-the run (it writes ``run.yaml`` with status and times); with it, the directory
+complete (the next step begins), at ``flush()`` and at ``close()``.
+
+Without ``--csv_run_name`` the backend claims the next ``run_<N>`` and owns the
+run (it writes ``run.yaml`` with status and times); with it, the directory
 must exist and its owner (the Java side) writes ``run.yaml``.
 
 A full disk (or any failed write) is reported once on the ``mlpipelines.tracking``

@@ -128,8 +128,7 @@ class HostCredentials:
         if insecure and server_cert:
             # MLflow refuses the pair too (rest_utils: ignore_tls_verification with server_cert_path).
             raise DeliveryError(
-                "MLFLOW_TRACKING_INSECURE_TLS and MLFLOW_TRACKING_SERVER_CERT_PATH are both set; "
-                "set only one of them",
+                "MLFLOW_TRACKING_INSECURE_TLS and MLFLOW_TRACKING_SERVER_CERT_PATH are both set; set only one of them",
                 transient=False,
             )
         return cls(
@@ -210,10 +209,10 @@ class RestTransport:
 
     def __init__(self, tracking_uri: str, timeout_seconds: float, mlflow_http: bool | None = None) -> None:
         """Args:
-            tracking_uri: the server's http(s) URL.
-            timeout_seconds: per request.
-            mlflow_http: True: MLflow's ``http_request``; False: ``LeanHttp``; None: MLflow's only
-                where ``needs_mlflow_http()``.
+        tracking_uri: the server's http(s) URL.
+        timeout_seconds: per request.
+        mlflow_http: True: MLflow's ``http_request``; False: ``LeanHttp``; None: MLflow's only
+            where ``needs_mlflow_http()``.
         """
         self.tracking_uri = tracking_uri.rstrip("/")
         self.uses_mlflow_http = needs_mlflow_http() if mlflow_http is None else mlflow_http

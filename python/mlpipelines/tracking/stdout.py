@@ -105,9 +105,8 @@ class StdOutTracker(RunTracker):
             if summary.count == 1:
                 parts.append(f"{key}={summary.last:.6g}")
             else:
-                parts.append(
-                    f"{key} mean {summary.total / summary.count:.6g} last {summary.last:.6g} over {summary.count} values"
-                )
+                mean = summary.total / summary.count
+                parts.append(f"{key} mean {mean:.6g} last {summary.last:.6g} over {summary.count} values")
         text = f"{', '.join(parts)} since step {self._pending_since}"
         self._pending.clear()
         self._pending_since = None

@@ -198,7 +198,8 @@ class TensorBoardTracker(RunTracker):
                 raise TrackingError("the TENSORBOARD tracker is closed")
             if self._worker is not None:
                 return
-            lifecycle.prepare_background_import()  # tensorboardX is imported by the writer thread, off the training thread
+            # tensorboardX is imported by the writer thread, off the training thread.
+            lifecycle.prepare_background_import()
 
             log_dir = os.path.abspath(self.options.tensorboard_log_dir)
             if self.options.tensorboard_run_name is None:
