@@ -186,7 +186,12 @@ def test_sigkill_then_recover_gives_every_backend_every_returned_metric_once(mlf
         journaled[record.key].append(record.step)
     logged_through = max(journaled["loss"])
     assert logged_through >= returned
-    assert journaled == expected_steps(logged_through)
+    expected = expected_steps(logged_through)
+    if expected["acc"] and expected["acc"][-1] == logged_through and logged_through not in journaled["acc"]:
+        # The kill landed inside the last log_metrics call, after its "loss" record and before "acc":
+        # that call had not returned, so its second record may be missing (journal.py: one unfinished record).
+        expected["acc"].pop()
+    assert journaled == expected
     with open(tmp_path / "csv" / "run_1" / "metrics.csv", newline="") as file:
         rows = list(csv.DictReader(file))
     assert_holds_the_journal(

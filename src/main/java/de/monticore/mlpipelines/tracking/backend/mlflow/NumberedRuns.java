@@ -52,6 +52,7 @@ public final class NumberedRuns {
     private static final int MAX_ROUNDS = 200;
     private static final int PAGE_SIZE = 1000;
     private static final int LENGTH_PAGE_SIZE = 100;
+    private static final int RECENT_RUNS = 20;
 
     private NumberedRuns() {
     }
@@ -116,27 +117,38 @@ public final class NumberedRuns {
 
     /**
      * The highest N of the experiment's settled "Run N" runs, 0 if there is none, with a number of
-     * requests that does not grow with the number of runs (about six).
+     * requests that does not grow with the number of runs (three, as a rule).
      *
-     * <p>Names are compared as text by the store, so numbers are compared by length first: a binary
-     * search over {@code LIKE 'Run ' + '_' * d + '%'} finds the longest name of the "Run …" form, then
-     * the names of exactly that many characters are read highest first ({@code ORDER BY run_name
-     * DESC}), where text order is number order. The first settled "Run N" among them is the answer;
-     * if a length holds none (other names of that length, or only claims in progress), the next
-     * shorter length is read.
+     * <p>Names are compared as text by the store, so numbers are compared by length first. The newest
+     * runs tell the likely length d of the highest number; one search for a longer "Run …" name
+     * ({@code LIKE 'Run ' + '_' * (d + 1) + '%'}) confirms it (if there is one, a binary search over
+     * the lengths finds the longest). Then the names of exactly that length are read highest first
+     * ({@code ORDER BY run_name DESC}), where text order is number order; the first settled "Run N"
+     * among them is the answer. If a length holds none (other names of that length, or only claims
+     * in progress), the next shorter length is read.
      */
     public static long highestNumber(MLflowRestClient client, String experimentId) {
         long staleBefore = System.currentTimeMillis() - STALE_CLAIM.toMillis();
-        int shortest = 0;
-        int longest = MAX_DIGITS;
-        while (shortest < longest) {
-            int middle = (shortest + longest + 1) / 2;
-            RunSearchPage probe = client.searchRuns(List.of(experimentId),
-                    "attributes.run_name LIKE '" + PREFIX + "_".repeat(middle) + "%'", "ALL", 1, null);
-            if (probe.runs().isEmpty()) {
-                longest = middle - 1;
-            } else {
-                shortest = middle;
+        int likely = 0;
+        for (MLflowRun recent : client.searchRuns(List.of(experimentId), "attributes.run_name LIKE '" + PREFIX + "%'",
+                "ALL", RECENT_RUNS, null).runs()) {
+            long number = numberOf(recent.name());
+            if (number > 0) {
+                likely = Math.max(likely, Long.toString(number).length());
+            }
+        }
+        int longest = likely;
+        if (likely == 0 || hasNameOfAtLeast(client, experimentId, likely + 1)) {
+            // Names longer than the newest ones (or no numbered name among those): search the lengths.
+            int shortest = likely == 0 ? 0 : likely + 1;
+            longest = MAX_DIGITS;
+            while (shortest < longest) {
+                int middle = (shortest + longest + 1) / 2;
+                if (hasNameOfAtLeast(client, experimentId, middle)) {
+                    shortest = middle;
+                } else {
+                    longest = middle - 1;
+                }
             }
         }
         for (int digits = longest; digits >= 1; digits--) {
@@ -155,6 +167,12 @@ public final class NumberedRuns {
             } while (pageToken != null);
         }
         return 0;
+    }
+
+    /** True if a run (deleted ones too) has a "Run …" name of at least {@code characters} after the prefix. */
+    private static boolean hasNameOfAtLeast(MLflowRestClient client, String experimentId, int characters) {
+        return !client.searchRuns(List.of(experimentId),
+                "attributes.run_name LIKE '" + PREFIX + "_".repeat(characters) + "%'", "ALL", 1, null).runs().isEmpty();
     }
 
     private static boolean isClaimInProgress(String claimStart, long staleBefore) {
