@@ -2,7 +2,8 @@
 
 Each row runs a fresh interpreter (``python -c SCRIPT``) that imports ``mlpipelines.tracking``,
 builds a ``MultiBackendTracker`` for one set of backends, logs N metrics (10 keys) and closes.
-It reports the import time, the first ``log_metric`` call's wall time, the median and p99.9 of
+Rows with ``start()`` call ``tracker.start()`` first (what entering the ``with`` block does; a
+runtime without it skips the call). It reports the import time, the first ``log_metric`` call's wall time, the median and p99.9 of
 the later calls, whether mlflow was imported in the process at all, and its peak RSS
 (``VmHWM``; ``ru_maxrss`` would carry the parent's peak over ``exec``). MLFLOW rows log into an own run on an MLflow server started here (SQLite
 store) unless ``--tracking-uri`` is given.
@@ -44,6 +45,8 @@ args = argparse.Namespace(
 keys = [f"metric_{i}" for i in range(10)]
 with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
     tracker = MultiBackendTracker(args)
+    if os.environ.get("BENCH_START") and hasattr(tracker, "start"):
+        tracker.start()  # what entering the with block does, before training
     clock = time.perf_counter
     start = clock()
     tracker.log_metric("metric_0", 0.5, step=0)
@@ -62,20 +65,24 @@ print(json.dumps({
 }))
 """
 
+# (backends, journal on, start() before the first call)
 ROWS = [
-    ("STDOUT,CSV", False),
-    ("MLFLOW", False),
-    ("MLFLOW,CSV,STDOUT,TENSORBOARD", False),
-    ("MLFLOW,CSV,STDOUT,TENSORBOARD", True),
+    ("STDOUT,CSV", False, False),
+    ("MLFLOW", False, False),
+    ("MLFLOW", False, True),
+    ("MLFLOW,CSV,STDOUT,TENSORBOARD", False, False),
+    ("MLFLOW,CSV,STDOUT,TENSORBOARD", True, False),
+    ("MLFLOW,CSV,STDOUT,TENSORBOARD", True, True),
 ]
 
 
-def run_row(runtime, uri, backends, journal, n, work):
-    env = {**os.environ, "PYTHONPATH": str(runtime)}
+def run_row(runtime, uri, backends, journal, start, n, work):
+    env = {key: value for key, value in os.environ.items() if key not in ("BENCH_JOURNAL", "BENCH_START")}
+    env["PYTHONPATH"] = str(runtime)
     if journal:
         env["BENCH_JOURNAL"] = "1"
-    else:
-        env.pop("BENCH_JOURNAL", None)
+    if start:
+        env["BENCH_START"] = "1"
     finished = subprocess.run(
         [sys.executable, "-c", SCRIPT, uri, backends, str(work), str(n)],
         capture_output=True, text=True, env=env, timeout=600, check=False,
@@ -95,19 +102,20 @@ def main(argv=None):
     with tempfile.TemporaryDirectory(prefix="bench-first-call-") as work, contextlib.ExitStack() as stack:
         uri = options.tracking_uri or stack.enter_context(MlflowServer(Path(work) / "server")).url
         print(f"runtime {options.runtime}, N = {options.n}, median of {options.repeat} runs, server {uri}\n")
-        print("| backends | journal | import ms | first log_metric ms | later median µs | later p99.9 µs "
-              "| mlflow imported | peak RSS MiB |")
-        print("|---|---|---:|---:|---:|---:|---|---:|")
-        for backends, journal in ROWS:
+        print("| backends | journal | start() first | import ms | first log_metric ms | later median µs "
+              "| later p99.9 µs | mlflow imported | peak RSS MiB |")
+        print("|---|---|---|---:|---:|---:|---:|---|---:|")
+        for backends, journal, start in ROWS:
             runs = [
-                run_row(options.runtime, uri, backends, journal, options.n, Path(work) / f"run-{backends}-{journal}-{i}")
+                run_row(options.runtime, uri, backends, journal, start, options.n,
+                        Path(work) / f"run-{backends}-{journal}-{start}-{i}")
                 for i in range(options.repeat)
             ]
 
             def median(key, runs=runs):
                 return statistics.median(run[key] for run in runs)
 
-            print(f"| {backends} | {'on' if journal else 'off'} | {median('import_ms'):.0f} | "
+            print(f"| {backends} | {'on' if journal else 'off'} | {'yes' if start else 'no'} | {median('import_ms'):.0f} | "
                   f"{median('first_ms'):.2f} | {median('median_us'):.2f} | {median('p999_us'):.1f} | "
                   f"{'yes' if any(run['mlflow'] for run in runs) else 'no'} | {median('rss_mib'):.0f} |", flush=True)
 
