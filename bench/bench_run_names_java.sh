@@ -1,6 +1,6 @@
 #!/bin/sh
 # "Run N" claim and clean-up figures of the Java MLflow backend against a local MLflow server (SQLite):
-# NumberedRuns.create with 10, 1,000 and 10,000 runs present (median of 5), cleanUpRepository of 1,000
+# NumberedRuns.create with 10, 1,000 and 10,000 runs present (median of 7), cleanUpRepository of 1,000
 # FAILED runs. Usage: bench/bench_run_names_java.sh [LARGEST] [CLEAN_UP]   (default 10000 1000)
 # CLASSES=DIR measures other compiled main classes (e.g. an older build) with the same benchmark.
 set -eu
