@@ -126,3 +126,73 @@ def test_two_writers_share_one_metrics_file_without_torn_rows(tmp_path):
 
 def vars_of(options):
     return {name: getattr(options, name) for name in options.__dataclass_fields__}
+
+
+def read_dicts(path):
+    with open(path, newline="", encoding="utf-8") as source:
+        return list(csv.DictReader(source))
+
+
+def test_wide_layout_is_one_row_per_step_with_a_column_per_metric_as_lightning_writes_it(tmp_path, tracking_log):
+    tracker = CsvTracker(CsvOptions(csv_dir=str(tmp_path), csv_layout="wide"))
+    path = tmp_path / "run_1" / "metrics.csv"
+    tracker.log_metric("train_loss", 0.5, step=1)
+    tracker.log_metric("train_loss", 0.25, step=2)
+    assert read_rows(path) == [["step", "train_loss"], ["1", "0.5"]]  # a row is written once its step is complete
+    tracker.log_metrics({"epoch": 1.0, "val_loss": 0.75}, step=2)  # same step: joins the row
+    tracker.log_metric("train_loss", 0.125, step=2)  # again in step 2: a new row
+    tracker.log_metric("step", 7.0, step=3)
+    tracker.close()
+    rows = read_rows(path)
+    assert rows[0] == ["epoch", "metric.step", "step", "train_loss", "val_loss"]  # sorted, as Lightning's
+    assert rows[1:] == [
+        ["", "", "1", "0.5", ""],
+        ["1.0", "", "2", "0.25", "0.75"],
+        ["", "", "2", "0.125", ""],
+        ["", "7.0", "3", "", ""],
+    ]
+    assert "a metric named 'step' is written as 'metric.step'" in tracking_log.text
+    assert tracker.delivery_report().sent == 6
+
+
+def test_wide_layout_under_a_journal_moves_its_cursor_only_for_written_values(tmp_path):
+    journal = tmp_path / "metrics.journal"
+    args = argparse.Namespace(
+        tracking_backends="CSV", csv_dir=str(tmp_path / "csv"), csv_layout="wide", tracking_journal=str(journal)
+    )
+    from mlpipelines.tracking.journal import JournalReader
+
+    with MultiBackendTracker(args) as tracker:
+        for step in range(3):
+            tracker.log_metrics({"a": float(step), "b": 1.0}, step=step)
+        assert JournalReader(str(journal)).cursors == {"CSV": 0}  # buffered: the journal holds them
+        tracker.flush()
+        assert JournalReader(str(journal)).cursors == {"CSV": 6}
+    assert [row["a"] for row in read_dicts(tmp_path / "csv" / "run_1" / "metrics.csv")] == ["0.0", "1.0", "2.0"]
+
+
+def test_long_layout_under_a_journal_buffers_until_flush_or_a_second_has_passed(tmp_path, monkeypatch):
+    from mlpipelines.tracking import csv as csv_backend
+
+    args = argparse.Namespace(
+        tracking_backends="CSV", csv_dir=str(tmp_path / "csv"), tracking_journal=str(tmp_path / "j")
+    )
+    path = tmp_path / "csv" / "run_1" / "metrics.csv"
+    with MultiBackendTracker(args) as tracker:
+        tracker.log_metric("loss", 0.5, step=1)
+        assert len(read_rows(path)) == 1
+        tracker.flush()
+        assert read_rows(path)[1][2:] == ["loss", "0.5"]
+        monkeypatch.setattr(csv_backend, "_MAX_BUFFER_SECONDS", 0.0)  # the oldest buffered row is due at once
+        for step in range(2, 65):
+            tracker.log_metric("loss", 0.25, step=step)
+        assert len(read_rows(path)) == 2  # the clock is read every 64 rows
+        tracker.log_metric("loss", 0.125, step=65)
+        assert len(read_rows(path)) == 66 and read_rows(path)[-1][2:] == ["loss", "0.125"]
+        tracker.log_metrics({"a": 1.0, "b": 2.0}, step=66)  # log_metrics reads it at every call
+        assert len(read_rows(path)) == 68
+
+
+def test_an_unknown_layout_is_refused_naming_the_choices():
+    with pytest.raises(ValueError, match="csv_layout is 'tall'; expected one of long, wide"):
+        CsvTracker(CsvOptions(csv_layout="tall"))

@@ -56,7 +56,12 @@ def read_metrics(run_directory):
 def test_a_failing_backend_is_reported_once_and_the_others_get_everything(
     flaky_backend, tmp_path, tracking_log, capsys
 ):
-    args = argparse.Namespace(tracking_backends="FLAKY,CSV,STDOUT", csv_dir=str(tmp_path), stdout_experiment_name="iso")
+    args = argparse.Namespace(
+        tracking_backends="FLAKY,CSV,STDOUT",
+        csv_dir=str(tmp_path),
+        stdout_experiment_name="iso",
+        stdout_every_n_steps=1,
+    )
     tracker = MultiBackendTracker(args)
     for step in range(5):
         tracker.log_metric("loss", 1.0 / (step + 1), step=step)

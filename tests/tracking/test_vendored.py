@@ -52,7 +52,7 @@ def test_vendored_copy_runs_stdout_and_csv_without_optional_libraries(tmp_path):
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == "imported: [] []"
-    assert "[default] step 1: loss=0.5" in lines
+    assert "[default] at close: loss=0.5 since step 1" in lines  # no epoch metric: summarised, printed at close
     assert "the MLFLOW backend needs mlflow: pip install 'mlflow>=2.12'" in lines
     assert "the TENSORBOARD backend needs tensorboardX: pip install 'tensorboardX>=2.6' 'crc32c>=2.3'" in lines
     rows = (tmp_path / "csv" / "run_1" / "metrics.csv").read_text().splitlines()

@@ -297,8 +297,9 @@ class RunTracker(ABC):
             def log_metric(self, key, value, timestamp=None, step=None):
                 send(self.uri, key, value, step)
 
-    A tracker is a context manager: leaving the block closes it, with status FAILED
-    if an exception escaped (KILLED for KeyboardInterrupt).
+    A tracker is a context manager: entering the block calls ``start()`` (files, threads and
+    connections get ready before training starts), leaving it closes the tracker, with status
+    FAILED if an exception escaped (KILLED for KeyboardInterrupt).
     """
 
     # The @tracking_options dataclass of this backend's options; None: no options declared,
@@ -474,6 +475,14 @@ class RunTracker(ABC):
         Default: ignored.
         """
 
+    def start(self) -> None:
+        """Get ready to log: open files, start threads, begin connecting; idempotent.
+
+        Entering the tracker's ``with`` block calls it, so that this work happens before
+        training starts; without it, the first log call does it. Failures are raised here as
+        they would be from the first log call. Default: nothing to prepare.
+        """
+
     def flush(self) -> None:
         """Deliver everything buffered so far. Default: nothing buffered."""
 
@@ -496,6 +505,7 @@ class RunTracker(ABC):
         return None
 
     def __enter__(self) -> Self:
+        self.start()
         return self
 
     def __exit__(

@@ -1,12 +1,28 @@
 """CSV backend: ``<csv_dir>/<run>/metrics.csv`` plus ``params.yaml`` and ``tags.yaml``.
 
-The layout is the Java <-> Python contract's: header ``step,timestamp,key,value``,
-timestamp in ms, the value as ``repr(float)`` writes it (``0.25``, ``1e-05``,
-``nan``, ``inf``). The file is opened with ``O_APPEND`` and each ``log_metric(s)``
-call's rows go out in one ``write`` without user-space buffering, so rows of
-concurrent writers never interleave mid-row and a crash loses nothing already
-logged. Without ``--csv_run_name`` the backend claims the next ``run_<N>`` and owns
-the run (it writes ``run.yaml`` with status and times); with it, the directory
+The default layout (``--csv_layout long``) is the Java <-> Python contract's: header
+``step,timestamp,key,value``, timestamp in ms, the value as ``repr(float)`` writes it
+(``0.25``, ``1e-05``, ``nan``, ``inf``). The file is opened with ``O_APPEND`` and rows
+go out in whole-row ``write`` calls, so rows of concurrent writers never interleave
+mid-row. Without a tracking journal each ``log_metric(s)`` call is one ``write``, so a
+crash loses nothing already logged. With a journal (``--tracking_journal``, what the
+launcher passes) rows are buffered and written together (every 1024 rows, at least
+once a second while logging goes on (the clock is read every 64 rows), and at ``flush()``/``close()``): the backend then
+advances its journal cursor only for rows that are in the file, so
+``python -m mlpipelines.tracking.recover`` writes whatever a killed script had
+buffered, and a metric costs the training thread no system call.
+
+``--csv_layout wide`` writes ``metrics.csv`` as Lightning's CSVLogger does: one row per
+step, a ``step`` column and one column per metric, columns sorted by name, an empty cell
+where a step has no value of that metric, no timestamps. Values logged for the same step
+by consecutive calls share a row (a key logged twice in one step starts a new row). A
+metric that appears for the first time rewrites the file with the wider header (atomically,
+as Lightning does); a metric named ``step`` is written as ``metric.step`` (warned once).
+The wide layout is for one writing process (rank 0); rows are written when their step is
+complete (the next step begins), at ``flush()`` and at ``close()``.
+
+Without ``--csv_run_name`` the backend claims the next ``run_<N>`` and owns the
+run (it writes ``run.yaml`` with status and times); with it, the directory
 must exist and its owner (the Java side) writes ``run.yaml``.
 
 A full disk (or any failed write) is reported once on the ``mlpipelines.tracking``
@@ -21,11 +37,13 @@ within the block it already has), and if even that fails the error says so.
 """
 
 import contextlib
+import csv
 import errno
 import logging
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Mapping
 from typing import Optional
 
@@ -33,6 +51,7 @@ import yaml
 
 from .base import DeliveryReport, RunTracker, now_millis, option, tracking_options
 from .errors import TrackingError
+from .journal import JournalCursor
 from .registry import register_tracker
 from .rundirs import (
     claim_run_directory,
@@ -48,7 +67,14 @@ from .rundirs import (
 _LOG = logging.getLogger("mlpipelines.tracking")
 
 HEADER = "step,timestamp,key,value\n"
+LAYOUTS = ("long", "wide")
 _NEEDS_QUOTES = frozenset(',"\r\n')
+# Buffered rows (with a journal) go out at this many, or when the oldest waited this long.
+_ROWS_PER_WRITE = 1024  # a multiple of 64: write_metric checks the size when it reads the clock
+_MAX_BUFFER_SECONDS = 1.0
+_CLOCK_EVERY_MASK = 63
+_WIDE_STEP = "step"
+_WIDE_STEP_METRIC = "metric.step"
 
 
 @tracking_options
@@ -58,6 +84,11 @@ class CsvOptions:
     csv_dir: str = option("directory holding one sub-directory per run (default: runs/csv)", default="runs/csv")
     csv_run_name: Optional[str] = option(
         "existing run directory to write into (default: claim the next run_<N>)", default=None
+    )
+    csv_layout: str = option(
+        "metrics.csv layout: long (step,timestamp,key,value; one row per value) or wide (Lightning's "
+        "CSVLogger: one row per step, one column per metric) (default: long)",
+        default="long",
     )
 
 
@@ -73,15 +104,33 @@ class CsvTracker(RunTracker):
     Args:
         options: a ``CsvOptions``.
 
-    Raises (on first use, reported by the fan-out):
-        TrackingError: ``csv_run_name`` names a directory that does not exist, or
-            ``metrics.csv`` cannot be created (e.g. the disk is full; the next call tries again).
+    Raises:
+        ValueError: ``csv_layout`` is not one of ``LAYOUTS``.
+        TrackingError (on first use, reported by the fan-out): ``csv_run_name`` names a directory
+            that does not exist, or ``metrics.csv`` cannot be created (e.g. the disk is full; the
+            next call tries again).
     """
 
     options_class = CsvOptions
+    # With a journal the rows are buffered and the cursor is advanced here, once they are in the file.
+    delivers_in_background = True
 
     def __init__(self, options: CsvOptions) -> None:
+        if options.csv_layout not in LAYOUTS:
+            raise ValueError(f"csv_layout is {options.csv_layout!r}; expected one of {', '.join(LAYOUTS)}")
         self.options = options
+        self.wide = options.csv_layout == "wide"
+        # Long layout with a journal: rows not written yet, and when the oldest of them must go out.
+        self._buffer: list[str] | None = None
+        self._buffer_deadline = 0.0
+        self._cursor: JournalCursor | None = None
+        # Wide layout: the file's columns, the row of the current step, complete rows not written yet.
+        self._columns: list[str] | None = None
+        self._wide_row: dict[str, float] | None = None
+        self._wide_step = -1
+        self._wide_rows: list[tuple[int, dict[str, float]]] = []
+        self._wide_values = 0
+        self._step_metric_warned = False
         self.run_directory: str | None = None
         self.owns_run = options.csv_run_name is None
         self._descriptor: int | None = None
@@ -121,6 +170,8 @@ class CsvTracker(RunTracker):
             else:
                 self.run_directory = existing_run_directory(parent, self.options.csv_run_name, "csv_run_name")
         metrics_path = os.path.join(self.run_directory, "metrics.csv")
+        if self.wide:
+            return -1  # written by _write_wide_file, a file at a time
         try:
             self._create_with_header(metrics_path)
             self._descriptor = descriptor = os.open(metrics_path, os.O_WRONLY | os.O_APPEND)
@@ -145,16 +196,76 @@ class CsvTracker(RunTracker):
             os.unlink(temporary)
 
     def _run_directory(self) -> str:
-        if self.run_directory is None or self._descriptor is None:
+        if self.run_directory is None or (self._descriptor is None and not self.wide):
             self._open()
         assert self.run_directory is not None  # _open set it
         return self.run_directory
 
+    def start(self) -> None:
+        """Claim (or find) the run directory and open ``metrics.csv``; idempotent."""
+        if self.run_directory is None or (self._descriptor is None and not self.wide):
+            self._open()
+
+    def attach_journal_cursor(self, cursor: JournalCursor) -> None:
+        """Buffer rows from now on: the journal keeps them until the cursor says they are in the file."""
+        self._cursor = cursor
+        if not self.wide:
+            self._buffer = []
+
+    def _buffered(self, queued: int) -> None:
+        """Called at the first buffered row and every 64th: note when the first is due, or write if due or full."""
+        now = time.monotonic()
+        if queued == 1:
+            self._buffer_deadline = now + _MAX_BUFFER_SECONDS
+        elif queued >= _ROWS_PER_WRITE or now >= self._buffer_deadline:
+            self._write_buffer()
+
+    def _write_buffer(self) -> None:
+        """Write the buffered rows in one ``write``, then advance the journal cursor past them."""
+        buffer = self._buffer
+        if not buffer:
+            return
+        self._buffer = []
+        descriptor = self._descriptor
+        if descriptor is None:  # the file could not be opened (reported then): these rows are lost
+            self._dropped += len(buffer)
+            self._advance(len(buffer))
+            return
+        data = "".join(buffer).encode()
+        try:
+            written = os.write(descriptor, data)
+        except OSError as error:
+            self._cut_failed_write(descriptor, [len(row.encode()) for row in buffer], 0, error)
+        else:
+            if written == len(data):
+                self._rows += len(buffer)
+            else:
+                self._finish_short_write(descriptor, data, [len(row.encode()) for row in buffer], written)
+        self._advance(len(buffer))
+
+    def _advance(self, count: int) -> None:
+        if self._cursor is not None:
+            self._cursor.advance(count)
+
     def write_metric(self, key: str, value: float, timestamp: int, step: int) -> None:
+        if self.wide:
+            self._wide_add(key, value, step)
+            return
+        field = self._fields.get(key)
+        buffer = self._buffer
+        if buffer is not None:
+            if field is None:
+                field = self._fields[key] = _csv_field(key)
+            if self._descriptor is None:
+                self._open()
+            buffer.append(f"{step},{timestamp},{field},{value!r}\n")
+            queued = len(buffer)
+            if queued & _CLOCK_EVERY_MASK == 0 or queued == 1:  # the clock is read every 64 rows, not per row
+                self._buffered(queued)
+            return
         descriptor = self._descriptor
         if descriptor is None:
             descriptor = self._open()
-        field = self._fields.get(key)
         if field is None:
             field = self._fields[key] = _csv_field(key)
         row = f"{step},{timestamp},{field},{value!r}\n".encode()
@@ -169,11 +280,25 @@ class CsvTracker(RunTracker):
             self._finish_short_write(descriptor, row, [len(row)], written)
 
     def write_metrics(self, metrics: Mapping[str, float], timestamp: int, step: int) -> None:
+        if self.wide:
+            for key, value in metrics.items():
+                self._wide_add(key, value, step)
+            return
         descriptor = self._descriptor
         if descriptor is None:
             descriptor = self._open()
         prefix = f"{step},{timestamp},"
         rows = [f"{prefix}{_csv_field(key)},{value!r}\n" for key, value in metrics.items()]
+        buffer = self._buffer
+        if buffer is not None:
+            first = not buffer
+            buffer += rows
+            now = time.monotonic()
+            if first:
+                self._buffer_deadline = now + _MAX_BUFFER_SECONDS
+            if len(buffer) >= _ROWS_PER_WRITE or now >= self._buffer_deadline:
+                self._write_buffer()
+            return
         data = "".join(rows).encode()
         try:
             written = os.write(descriptor, data)
@@ -227,6 +352,95 @@ class CsvTracker(RunTracker):
             reason,
         )
 
+    def _wide_add(self, key: str, value: float, step: int) -> None:
+        if self.run_directory is None:
+            self._run_directory()
+        if key == _WIDE_STEP:
+            if not self._step_metric_warned:
+                self._step_metric_warned = True
+                _LOG.warning("CSV: a metric named 'step' is written as %r in the wide layout", _WIDE_STEP_METRIC)
+            key = _WIDE_STEP_METRIC
+        row = self._wide_row
+        if row is None or step != self._wide_step or key in row:
+            if row is not None:
+                self._wide_rows.append((self._wide_step, row))
+            row = self._wide_row = {}
+            self._wide_step = step
+            if len(self._wide_rows) >= _ROWS_PER_WRITE or (self._cursor is None and self._wide_rows):
+                self._write_wide_rows()
+        row[key] = value
+        self._wide_values += 1
+
+    def _write_wide_rows(self, include_open_row: bool = False) -> None:
+        """Write the complete rows (and the open one if asked); a new metric rewrites the file wider."""
+        rows = self._wide_rows
+        if include_open_row and self._wide_row:
+            rows.append((self._wide_step, self._wide_row))
+            self._wide_row = None
+        if not rows:
+            return
+        self._wide_rows = []
+        values = sum(len(row) for _, row in rows)
+        self._wide_values -= values
+        path = os.path.join(self._run_directory(), "metrics.csv")
+        try:
+            self._write_wide_file(path, rows)
+        except OSError as error:
+            self._dropped += values
+            self._report_failure(error)
+        else:
+            self._rows += values
+        self._advance(values)
+
+    def _write_wide_file(self, path: str, rows: list[tuple[int, dict[str, float]]]) -> None:
+        if self._columns is None:
+            self._columns = _read_header(path)
+        new_keys = {key for _, row in rows for key in row}.difference(self._columns)
+        rewrite = bool(new_keys) or not self._columns
+        columns = sorted({*self._columns, *new_keys, _WIDE_STEP}) if rewrite else self._columns
+        lines = "".join(
+            ",".join(str(step) if column == _WIDE_STEP else _wide_cell(row.get(column)) for column in columns) + "\n"
+            for step, row in rows
+        )
+        if rewrite:
+            self._rewrite_wide(path, columns, lines)
+            self._columns = columns
+            return
+        descriptor = os.open(path, os.O_WRONLY | os.O_APPEND)
+        try:
+            write_all(descriptor, lines.encode())
+        finally:
+            os.close(descriptor)
+
+    @staticmethod
+    def _rewrite_wide(path: str, columns: list[str], appended: str) -> None:
+        """Replace ``path`` atomically with the header ``columns``, its old rows re-laid, and ``appended``."""
+        header = ",".join(_csv_field(column) for column in columns) + "\n"
+        old_rows = []
+        if os.path.exists(path):
+            with open(path, newline="", encoding="utf-8") as source:
+                for record in csv.DictReader(source):
+                    old_rows.append(",".join(record.get(column) or "" for column in columns) + "\n")
+        descriptor, temporary = tempfile.mkstemp(prefix=".metrics-", dir=os.path.dirname(path))
+        try:
+            try:
+                write_all(descriptor, (header + "".join(old_rows) + appended).encode())
+                os.fsync(descriptor)
+            finally:
+                os.close(descriptor)
+            os.replace(temporary, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+            raise
+
+    def flush(self) -> None:
+        """Write what is buffered (long layout with a journal) or waiting (wide layout: the open row too)."""
+        if self.wide:
+            self._write_wide_rows(include_open_row=True)
+        elif self._buffer:
+            self._write_buffer()
+
     def write_params(self, params: dict[str, str]) -> None:
         merge_yaml_mapping(os.path.join(self._run_directory(), "params.yaml"), params)
 
@@ -250,6 +464,11 @@ class CsvTracker(RunTracker):
         """
         if self._closed:
             return
+        try:
+            self.flush()
+        except TrackingError as error:
+            self._notes.append(f"rows not written at close: {error}")
+            _LOG.error("CSV: %s", error)
         self._closed = True
         if self._descriptor is not None:
             os.close(self._descriptor)
@@ -301,6 +520,19 @@ class CsvTracker(RunTracker):
         return DeliveryReport(
             sent=self._rows, dropped=self._dropped, location=self.metrics_path or "", note="; ".join(self._notes)
         )
+
+
+def _wide_cell(value: float | None) -> str:
+    return "" if value is None else repr(value)
+
+
+def _read_header(path: str) -> list[str]:
+    """The columns of an existing wide ``metrics.csv`` ([] when there is none yet)."""
+    try:
+        with open(path, newline="", encoding="utf-8") as source:
+            return next(csv.reader(source), [])
+    except FileNotFoundError:
+        return []
 
 
 register_tracker("CSV", CsvTracker)

@@ -96,6 +96,17 @@ def close_all(status: str) -> None:
             _LOG.error("closing %s failed: %s", type(tracker).__name__, error)
 
 
+def prepare_background_import() -> None:
+    """Import, on the calling (training) thread, what a later import on the delivery thread needs.
+
+    An import that starts after the interpreter began to shut down fails when it registers a
+    thread exit hook (``concurrent.futures``, which mlflow and requests' dependencies import):
+    Python refuses those once shutdown has begun. Importing that one small module here (a few
+    ms, once) lets the delivery thread import mlflow or requests at any time.
+    """
+    import concurrent.futures.thread  # noqa: F401
+
+
 def _close_at_exit() -> None:
     close_all("FAILED" if getattr(sys, "last_value", None) is not None else "FINISHED")
 

@@ -197,6 +197,10 @@ class MLflowTracker(RunTracker):
     def write_artifact(self, path: str, artifact_path: str | None) -> None:
         self._delivery.add_artifact(path, artifact_path)
 
+    def start(self) -> None:
+        """Start the delivery thread, which imports what it needs, connects and creates an own run."""
+        self._delivery.start()
+
     def flush(self) -> None:
         """Block until everything logged before this call was delivered or spooled."""
         self._delivery.flush()

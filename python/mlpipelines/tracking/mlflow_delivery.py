@@ -1,7 +1,8 @@
 """The MLFLOW backend's delivery engine: queue, background thread, batching, retry and spool.
 
 The training thread only appends to an in-memory queue (a deque); the first item
-imports mlflow there (once), later items never block on I/O. One daemon thread
+starts the thread, which imports what it needs, connects and creates an own run, so
+no item blocks on an import or on I/O. One daemon thread
 drains the queue and sends ``log_batch`` requests of up to 1000 metrics. The
 queue is bounded (``max_queued``): when it is full, the training thread waits for
 room (back-pressure) instead of growing memory without limit. ``flush()`` and
@@ -34,6 +35,7 @@ import collections
 import logging
 import math
 import os
+import sys
 import threading
 import time
 import urllib.parse
@@ -277,19 +279,27 @@ class MLflowDelivery:
         return ""
 
     def _start(self) -> None:
-        from .mlflow_transport import import_mlflow
-
+        # The training thread only starts the thread: mlflow (or requests), the connection and an
+        # own run are the thread's business, so the first log_metric returns in microseconds.
         with self._start_lock:
             if self._worker is None:
                 if self._closed:
                     raise TrackingError("the MLFLOW tracker is closed")
-                import_mlflow()
+                lifecycle.prepare_background_import()
                 if self.target.owns_run and self.run_id is None:
                     self._start_time = now_millis()
-                    self._run_name = _planned_run_name(self._start_time)
                 self._worker = threading.Thread(target=self._work, name="mlpipelines-mlflow", daemon=True)
                 self._worker.start()
                 lifecycle.register_open(self._owner)
+
+    def start(self) -> None:
+        """Start the delivery thread now rather than at the first item; idempotent.
+
+        Raises:
+            TrackingError: the engine is closed.
+        """
+        if self._worker is None:
+            self._start()
 
     def _enqueue(self, item: object) -> None:
         if self._worker is None:
@@ -445,7 +455,10 @@ class MLflowDelivery:
         if self._transport is None:
             from .mlflow_transport import open_transport
 
-            self._transport = open_transport(self.target.tracking_uri, self.retry.timeout_seconds)
+            transport = open_transport(self.target.tracking_uri, self.retry.timeout_seconds)
+            if self.target.owns_run and self.run_id is None and self._run_name is None:
+                self._run_name = _planned_run_name(self._start_time)
+            self._transport = transport
         return self._transport
 
     def _send(self, entry: dict[str, Any], count: int) -> None:
@@ -580,8 +593,14 @@ def _entry_kind(entry: dict[str, Any]) -> str:
     return next((kind for kind in ("metrics", "params", "tags", "artifact", "end_run") if kind in entry), "entry")
 
 
-def _planned_run_name(start_time: int) -> str:
-    """A run name in MLflow's own style (what the server would pick), fixed before the run exists."""
+def _planned_run_name(start_time: int) -> str | None:
+    """A run name in MLflow's own style (what the server would pick), fixed before the run exists.
+
+    Only where mlflow is imported anyway: a process that talks to a server without mlflow leaves
+    the name to the server (None).
+    """
+    if "mlflow" not in sys.modules:
+        return None
     try:
         from mlflow.utils.name_utils import _generate_random_name
 

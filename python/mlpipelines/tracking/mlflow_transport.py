@@ -4,17 +4,24 @@ Two transports with the same five calls (``log_batch``, ``experiment_id``,
 ``create_run``, ``end_run``, ``log_artifact``):
 
 * ``RestTransport`` for ``http(s)://`` URIs. It sends MLflow's REST API requests
-  through MLflow's own ``http_request`` (same credentials from the environment,
-  same TLS settings, same headers), but with MLflow's retries switched off and a
-  bounded timeout: ``MlflowClient`` retries a refused connection for minutes
-  (7 retries, exponential backoff, per process environment variables), which would
-  stall delivery during an outage. Our caller retries with its own bounded backoff
-  and spools what still fails.
+  with MLflow's retries switched off and a bounded timeout: ``MlflowClient`` retries
+  a refused connection for minutes (7 retries, exponential backoff, per process
+  environment variables), which would stall delivery during an outage. Our caller
+  retries with its own bounded backoff and spools what still fails. The requests go
+  through ``requests`` directly (``LeanHttp``), with the credentials MLflow reads
+  (``MLFLOW_TRACKING_USERNAME``/``PASSWORD`` or ``~/.mlflow/credentials``,
+  ``MLFLOW_TRACKING_TOKEN``, ``MLFLOW_TRACKING_INSECURE_TLS``,
+  ``MLFLOW_TRACKING_CLIENT_CERT_PATH``, ``MLFLOW_TRACKING_SERVER_CERT_PATH``), so that a
+  training process logging to a server never imports mlflow (about 1 s and 180 MiB).
+  Where MLflow itself would do more than that (``MLFLOW_TRACKING_AUTH``,
+  ``MLFLOW_TRACKING_AWS_SIGV4``, ``MLFLOW_WORKSPACE``, or an installed request-header
+  or auth plugin), MLflow's own ``http_request`` is used instead (``mlflow_http``).
 * ``ClientTransport`` for every other URI (``sqlite:///``, ``file:``, ...): plain
   ``MlflowClient`` calls, which do no network I/O.
 
 Both raise ``DeliveryError`` with ``transient`` telling whether a retry may help.
-mlflow is imported when a transport is built, never at module import.
+mlflow is imported when a ``ClientTransport`` (or MLflow's ``http_request``) is built,
+never at module import, and only on the delivery thread.
 
 Artifacts of a run whose artifact root is the server's proxy (``mlflow-artifacts:``)
 are uploaded through this transport's own HTTP path to that server (``PUT
@@ -24,11 +31,14 @@ against the process-wide tracking URI, which a standalone script never set.
 
 from __future__ import annotations
 
+import base64
+import configparser
 import math
 import os
 import posixpath
 import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 # MLflow 3 opens an experiment by this kind; model training opens on the runs table (as the Java half tags).
@@ -53,17 +63,127 @@ class DeliveryError(Exception):
         self.error_code = error_code
 
 
-def import_mlflow() -> None:
-    """Import the parts of mlflow the transports use.
+_MLFLOW_HTTP_VARIABLES = ("MLFLOW_TRACKING_AUTH", "MLFLOW_TRACKING_AWS_SIGV4", "MLFLOW_WORKSPACE")
+_MLFLOW_HTTP_PLUGIN_GROUPS = ("mlflow.request_header_provider", "mlflow.request_auth_provider")
 
-    Call it on the training thread before the delivery thread needs mlflow: an import
-    that is still running when the interpreter shuts down fails (mlflow's imports
-    register exit hooks, which Python refuses once shutdown has begun).
+
+def needs_mlflow_http() -> bool:
+    """True when MLflow's ``http_request`` would do more than ``LeanHttp`` does.
+
+    That is an auth provider or SigV4 signing (``MLFLOW_TRACKING_AUTH``, ``MLFLOW_TRACKING_AWS_SIGV4``),
+    a workspace header (``MLFLOW_WORKSPACE``), or an installed plugin that adds request headers or auth.
     """
-    import mlflow.entities
-    import mlflow.tracking
-    import mlflow.utils.credentials
-    import mlflow.utils.rest_utils  # noqa: F401
+    if any(os.environ.get(name, "").strip().lower() not in ("", "false", "0") for name in _MLFLOW_HTTP_VARIABLES):
+        return True
+    from importlib.metadata import entry_points
+
+    return any(entry_points(group=group) for group in _MLFLOW_HTTP_PLUGIN_GROUPS)
+
+
+def _environment_flag(name: str) -> bool:
+    value = os.environ.get(name, "").strip().lower()
+    if value in ("", "false", "0"):
+        return False
+    if value in ("true", "1"):
+        return True
+    raise DeliveryError(f"{name}={value!r} is not a boolean; expected true, false, 1 or 0", transient=False)
+
+
+@dataclass(frozen=True)
+class HostCredentials:
+    """What MLflow's ``get_default_host_creds`` reads for an http(s) store, without importing mlflow.
+
+    Attributes:
+        host: the server's base URL.
+        username, password: basic auth (environment first, then ``~/.mlflow/credentials``' [mlflow]).
+        token: bearer token (used when there is no username and password, as MLflow does).
+        ignore_tls_verification: ``MLFLOW_TRACKING_INSECURE_TLS``.
+        client_cert_path: ``MLFLOW_TRACKING_CLIENT_CERT_PATH``.
+        server_cert_path: ``MLFLOW_TRACKING_SERVER_CERT_PATH``.
+    """
+
+    host: str
+    username: str | None = None
+    password: str | None = None
+    token: str | None = None
+    ignore_tls_verification: bool = False
+    client_cert_path: str | None = None
+    server_cert_path: str | None = None
+
+    @classmethod
+    def from_environment(cls, host: str) -> HostCredentials:
+        """Read the credentials for ``host`` the way MLflow does (see the class doc).
+
+        Raises:
+            DeliveryError: ``MLFLOW_TRACKING_INSECURE_TLS`` is not a boolean, or it is set together
+                with ``MLFLOW_TRACKING_SERVER_CERT_PATH`` (permanent, as in MLflow).
+        """
+        file_user = file_password = None
+        path = os.path.expanduser("~/.mlflow/credentials")
+        if os.path.exists(path):
+            parser = configparser.ConfigParser()
+            parser.read(path)
+            if "mlflow" in parser:
+                file_user = parser["mlflow"].get("mlflow_tracking_username")
+                file_password = parser["mlflow"].get("mlflow_tracking_password")
+        insecure = _environment_flag("MLFLOW_TRACKING_INSECURE_TLS")
+        server_cert = os.environ.get("MLFLOW_TRACKING_SERVER_CERT_PATH") or None
+        if insecure and server_cert:
+            # MLflow refuses the pair too (rest_utils: ignore_tls_verification with server_cert_path).
+            raise DeliveryError(
+                "MLFLOW_TRACKING_INSECURE_TLS and MLFLOW_TRACKING_SERVER_CERT_PATH are both set; set only one of them",
+                transient=False,
+            )
+        return cls(
+            host=host,
+            username=os.environ.get("MLFLOW_TRACKING_USERNAME") or file_user,
+            password=os.environ.get("MLFLOW_TRACKING_PASSWORD") or file_password,
+            token=os.environ.get("MLFLOW_TRACKING_TOKEN") or None,
+            ignore_tls_verification=insecure,
+            client_cert_path=os.environ.get("MLFLOW_TRACKING_CLIENT_CERT_PATH") or None,
+            server_cert_path=server_cert,
+        )
+
+
+class LeanHttp:
+    """MLflow's REST requests through one keep-alive ``requests.Session``, without importing mlflow.
+
+    Called like ``mlflow.utils.rest_utils.http_request`` (the subset ``RestTransport`` uses):
+    ``(host_creds, endpoint, method, timeout=..., json=/params=/data=...)``; the retry arguments
+    are accepted and ignored, because this never retries (the delivery engine does).
+    """
+
+    def __init__(self) -> None:
+        import requests
+
+        self._session = requests.Session()
+        self._session.headers["User-Agent"] = "mlpipelines-tracking"
+
+    def __call__(
+        self, host_creds: HostCredentials, endpoint: str, method: str, *, timeout: float, **request: Any
+    ) -> Any:
+        for ignored in ("max_retries", "backoff_factor", "backoff_jitter", "raise_on_status"):
+            request.pop(ignored, None)
+        headers = {}
+        if host_creds.username and host_creds.password:
+            basic = base64.standard_b64encode(f"{host_creds.username}:{host_creds.password}".encode()).decode()
+            headers["Authorization"] = f"Basic {basic}"
+        elif host_creds.token:
+            headers["Authorization"] = f"Bearer {host_creds.token}"
+        verify: bool | str = True
+        if host_creds.ignore_tls_verification:
+            verify = False
+        elif host_creds.server_cert_path:
+            verify = host_creds.server_cert_path
+        return self._session.request(
+            method,
+            host_creds.host + endpoint,
+            headers=headers,
+            timeout=timeout,
+            verify=verify,
+            cert=host_creds.client_cert_path,
+            **request,
+        )
 
 
 def open_transport(tracking_uri: str, timeout_seconds: float) -> RestTransport | ClientTransport:
@@ -90,14 +210,31 @@ def _json_number(value: float) -> float | str:
 class RestTransport:
     """MLflow REST API calls over ``mlflow.utils.rest_utils.http_request`` without its retries."""
 
-    def __init__(self, tracking_uri: str, timeout_seconds: float) -> None:
-        from mlflow.utils.credentials import get_default_host_creds
-        from mlflow.utils.rest_utils import http_request
-
+    def __init__(self, tracking_uri: str, timeout_seconds: float, mlflow_http: bool | None = None) -> None:
+        """Args:
+        tracking_uri: the server's http(s) URL.
+        timeout_seconds: per request.
+        mlflow_http: True: MLflow's ``http_request``; False: ``LeanHttp``; None: MLflow's only
+            where ``needs_mlflow_http()``.
+        """
         self.tracking_uri = tracking_uri.rstrip("/")
-        self._host_creds = get_default_host_creds(self.tracking_uri)
-        self._http_request: Callable[..., Any] = http_request
+        self.uses_mlflow_http = needs_mlflow_http() if mlflow_http is None else mlflow_http
+        self._http_request: Callable[..., Any]
+        if self.uses_mlflow_http:
+            from mlflow.utils.rest_utils import http_request
+
+            self._http_request = http_request
+        else:
+            self._http_request = LeanHttp()
+        self._host_creds = self._credentials(self.tracking_uri)
         self._timeout = timeout_seconds
+
+    def _credentials(self, host: str) -> Any:
+        if self.uses_mlflow_http:
+            from mlflow.utils.credentials import get_default_host_creds
+
+            return get_default_host_creds(host)
+        return HostCredentials.from_environment(host)
 
     def _call(self, method: str, endpoint: str, **request: Any) -> Any:
         return self._request(self._host_creds, method, "/api/2.0/mlflow/" + endpoint, **request)
@@ -192,10 +329,8 @@ class RestTransport:
         root = urllib.parse.urlsplit(artifact_uri)
         host_creds = self._host_creds
         if root.netloc:
-            from mlflow.utils.credentials import get_default_host_creds
-
             scheme = urllib.parse.urlsplit(self.tracking_uri).scheme
-            host_creds = get_default_host_creds(f"{scheme}://{root.netloc}")
+            host_creds = self._credentials(f"{scheme}://{root.netloc}")
         destination = posixpath.join(root.path.strip("/"), artifact_path or "")
         for local, relative in _files_to_upload(path):
             endpoint = "/api/2.0/mlflow-artifacts/artifacts/" + urllib.parse.quote(

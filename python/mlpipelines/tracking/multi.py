@@ -237,6 +237,10 @@ class MultiBackendTracker(RunTracker):
     def write_artifact(self, path: str, artifact_path: str | None) -> None:
         self._fan_out("log_artifact", 0, lambda backend: backend.write_artifact(path, artifact_path))
 
+    def start(self) -> None:
+        """Get every backend ready to log (failures reported, not raised; see ``RunTracker.start``)."""
+        self._fan_out("start", 0, lambda backend: backend.start())
+
     def flush(self) -> None:
         """Make every backend deliver what it buffers (failures reported, not raised)."""
         self._fan_out("flush", 0, lambda backend: backend.flush())

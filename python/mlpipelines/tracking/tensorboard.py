@@ -23,7 +23,7 @@ nothing for ``stall_seconds``, is given up: reported once, everything it had not
 written counted as dropped, and the backend refuses (counts as dropped) further
 values instead of queueing them.
 
-tensorboardX is imported on first use; without it, building the backend fails
+tensorboardX is imported by the writer thread; without it, building the backend fails
 with the pip requirement. Without ``--tensorboard_run_name`` the next
 ``run_<N>`` is claimed; with it, the directory must exist (the Java side created
 it and writes params and tags there as text summaries).
@@ -202,7 +202,8 @@ class TensorBoardTracker(RunTracker):
                 raise TrackingError("the TENSORBOARD tracker is closed")
             if self._worker is not None:
                 return
-            import tensorboardX  # noqa: F401  (import here, not in the thread: see mlflow_transport.import_mlflow)
+            # tensorboardX is imported by the writer thread, off the training thread.
+            lifecycle.prepare_background_import()
 
             log_dir = os.path.abspath(self.options.tensorboard_log_dir)
             if self.options.tensorboard_run_name is None:
@@ -215,6 +216,11 @@ class TensorBoardTracker(RunTracker):
             self._worker = worker
             worker.start()
             lifecycle.register_open(self)
+
+    def start(self) -> None:
+        """Claim (or find) the run directory and start the writer thread; idempotent."""
+        if self._worker is None:
+            self._start()
 
     def _accepting(self) -> bool:
         """Start on first use; False once the writer was given up (the caller then drops the values)."""

@@ -159,6 +159,40 @@ public final class ConfigSection {
         return value;
     }
 
+    /**
+     * A whole number of at least {@code minimum} (written as a YAML integer or a string of digits),
+     * or the default when absent.
+     */
+    public int integer(String key, int defaultValue, int minimum) {
+        if (!has(key)) {
+            return defaultValue;
+        }
+        Object value = values.get(key);
+        String text = value instanceof Integer || value instanceof Long ? value.toString()
+                : value instanceof String ? resolveEnvironment((String) value, pathOf(key)).trim() : null;
+        try {
+            if (text != null) {
+                int parsed = Integer.parseInt(text);
+                if (parsed >= minimum) {
+                    return parsed;
+                }
+            }
+        } catch (NumberFormatException e) {
+            // reported below, like any other value that is not a whole number
+        }
+        throw error(key, "expected a whole number of at least " + minimum + ", got "
+                + (value instanceof String ? "'" + value + "'" : describe(value)));
+    }
+
+    /** One of {@code choices} (exactly as written), or the default when absent; errors list the choices. */
+    public String choice(String key, String defaultValue, List<String> choices) {
+        String value = string(key, defaultValue);
+        if (!choices.contains(value)) {
+            throw error(key, "'" + value + "' is not valid; expected one of " + String.join(", ", choices));
+        }
+        return value;
+    }
+
     /** A list of strings; a single string is not accepted, to catch indentation mistakes. */
     public List<String> stringList(String key) {
         if (!has(key)) {

@@ -81,6 +81,29 @@ class TrackingConfigLoaderTest {
     }
 
     @Test
+    void readsTheStdoutPrintingIntervalAndTheCsvLayout() {
+        TrackingConfig config = parse("backends:\n  stdout:\n    every_n_steps: 50\n  csv:\n    layout: wide\n");
+        assertEquals(50, ((StdOutConfig) config.backends().get(0).config()).everyNSteps());
+        assertEquals("wide", ((CsvConfig) config.backends().get(1).config()).layout());
+        TrackingConfig defaults = parse("backends:\n  stdout:\n  csv:\n");
+        assertEquals(0, ((StdOutConfig) defaults.backends().get(0).config()).everyNSteps());
+        assertEquals("long", ((CsvConfig) defaults.backends().get(1).config()).layout());
+    }
+
+    @Test
+    void rejectsABadPrintingIntervalOrLayoutNamingTheKeyAndWhatWasExpected() {
+        assertEquals("tracking.yaml: backends.stdout.every_n_steps: expected a whole number of at least 0, "
+                + "got a number (-1)",
+                rejected("backends:\n  stdout:\n    every_n_steps: -1\n").getMessage());
+        assertEquals("tracking.yaml: backends.stdout.every_n_steps: expected a whole number of at least 0, "
+                + "got 'often'", rejected("backends:\n  stdout:\n    every_n_steps: often\n").getMessage());
+        assertEquals("tracking.yaml: backends.stdout.every_n_steps: expected a whole number of at least 0, "
+                + "got a number (2.5)", rejected("backends:\n  stdout:\n    every_n_steps: 2.5\n").getMessage());
+        assertEquals("tracking.yaml: backends.csv.layout: 'tall' is not valid; expected one of long, wide",
+                rejected("backends:\n  csv:\n    layout: tall\n").getMessage());
+    }
+
+    @Test
     void warnsAboutALiteralSecretButNotAboutAReference() {
         TrackingConfig config = parse("backends:\n  stdout:\ntags:\n  api_token: abc123\n  db_password: ${TEAM}\n");
         assertEquals(List.of("tracking.yaml: tags.api_token: holds a literal secret; reference an environment "

@@ -69,7 +69,10 @@ public class CsvTracker implements RunTracker {
         run.put("start_time", System.currentTimeMillis());
         run.put("end_time", null);
         YamlStore.write(claimed.resolve("run.yaml"), run);
-        ensureMetricsHeader(claimed.resolve("metrics.csv"));
+        if (!config.wide()) {
+            // The wide layout's header grows with the metrics; the Python half writes it.
+            ensureMetricsHeader(claimed.resolve("metrics.csv"));
+        }
         runDirectory = claimed;
         lastRunDirectory = claimed;
     }
@@ -122,6 +125,10 @@ public class CsvTracker implements RunTracker {
     @Override
     public synchronized void logMetric(String key, double value, long timestampMillis, long step) {
         Objects.requireNonNull(key, "metric key");
+        if (config.wide()) {
+            throw new TrackingException("backends.csv.layout is wide: metrics.csv is written by the training "
+                    + "script (one row per step); log metric '" + key + "' from Python, or use the long layout");
+        }
         Path metrics = activeRun("logMetric").resolve("metrics.csv");
         ensureMetricsHeader(metrics);
         String row = step + "," + timestampMillis + "," + csvField(key) + "," + PythonFloat.repr(value) + "\n";

@@ -21,11 +21,17 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.stream.Stream;
 
 /**
@@ -73,6 +79,8 @@ public class MLflowTracker implements RunTracker {
     public static final String RUN_NAME_LOCATION = "MLflow run name";
     /** Artifact directory that holds the full values of truncated params. */
     public static final String LONG_PARAMS_DIRECTORY = "long_params";
+    /** Concurrent delete requests of {@link #cleanUpRepository()} (MLflow deletes one run per request). */
+    public static final int CLEAN_UP_THREADS = 8;
 
     private final MLflowConfig config;
     private final MLflowOptions options;
@@ -307,10 +315,12 @@ public class MLflowTracker implements RunTracker {
     /**
      * Deletes every run of the experiment whose status is one of the configured {@code clean_up}
      * states, except this tracker's running run. All pages are read before anything is deleted, so
-     * that deleting does not shift the pages. Each candidate is confirmed before it is deleted: its
-     * status read again from the server is still a {@code clean_up} state, and no spool file in the
-     * spool directory holds an undelivered end of it (then the server's status is not its last word).
-     * A run that cannot be confirmed is kept.
+     * that deleting does not shift the pages. The candidates are confirmed before they are deleted:
+     * the search is read a second time, and a run that is still found in a {@code clean_up} state there
+     * is confirmed (a run missing from the second read has its status read once more, and is kept if
+     * it changed); a run with an undelivered end in a spool file of the spool directory is kept too
+     * (then the server's status is not its last word). MLflow's REST API deletes one run per request,
+     * so the confirmed runs are deleted by {@value #CLEAN_UP_THREADS} requests at a time.
      *
      * @throws TrackingException after the confirmed runs were deleted, naming every run that was kept
      *                           because confirming or deleting it failed
@@ -321,20 +331,7 @@ public class MLflowTracker implements RunTracker {
             return;
         }
         connect();
-        List<String> candidates = new ArrayList<>();
-        for (RunStatus status : config.cleanUp()) {
-            String pageToken = null;
-            do {
-                RunSearchPage page = client.searchRuns(List.of(experiment.id()),
-                        "attributes.status = '" + status.name() + "'", "ACTIVE_ONLY", options.searchPageSize(), pageToken);
-                for (MLflowRun found : page.runs()) {
-                    if (!(runActive && found.id().equals(run.id()))) {
-                        candidates.add(found.id());
-                    }
-                }
-                pageToken = page.nextPageToken();
-            } while (pageToken != null);
-        }
+        Set<String> candidates = runsInCleanUpStates();
         if (candidates.isEmpty()) {
             return;
         }
@@ -347,12 +344,15 @@ public class MLflowTracker implements RunTracker {
                     + "experiment " + experiment.id() + ": cannot read the spool directory " + spool + " to confirm "
                     + "that no end of theirs is pending there: " + e.getMessage(), e);
         }
-        List<String> kept = new ArrayList<>();
+        Set<String> confirmedBySearch = runsInCleanUpStates();
+        List<String> kept = Collections.synchronizedList(new ArrayList<>());
+        List<String> confirmed = new ArrayList<>();
         for (String candidate : candidates) {
             try {
-                String unconfirmed = whyNotConfirmed(candidate, pendingEnds.contains(candidate), spool);
+                String unconfirmed = pendingEnds.contains(candidate) || !confirmedBySearch.contains(candidate)
+                        ? whyNotConfirmed(candidate, pendingEnds.contains(candidate), spool) : null;
                 if (unconfirmed == null) {
-                    client.deleteRun(candidate);
+                    confirmed.add(candidate);
                 } else {
                     warn("clean-up keeps run " + candidate + ": " + unconfirmed);
                 }
@@ -360,9 +360,65 @@ public class MLflowTracker implements RunTracker {
                 kept.add("run " + candidate + " (" + e.getMessage() + ")");
             }
         }
+        deleteRuns(confirmed, kept);
         if (!kept.isEmpty()) {
             throw new TrackingException("clean-up could not confirm or delete, and so kept, " + kept.size()
                     + " run(s) of experiment " + experiment.id() + ": " + String.join("; ", kept));
+        }
+    }
+
+    /** The ids of the experiment's active runs in a clean_up state, except our running run; all pages. */
+    private Set<String> runsInCleanUpStates() {
+        Set<String> found = new LinkedHashSet<>();
+        for (RunStatus status : config.cleanUp()) {
+            String pageToken = null;
+            do {
+                RunSearchPage page = client.searchRuns(List.of(experiment.id()),
+                        "attributes.status = '" + status.name() + "'", "ACTIVE_ONLY", options.searchPageSize(), pageToken);
+                for (MLflowRun run : page.runs()) {
+                    if (!(runActive && run.id().equals(this.run.id()))) {
+                        found.add(run.id());
+                    }
+                }
+                pageToken = page.nextPageToken();
+            } while (pageToken != null);
+        }
+        return found;
+    }
+
+    /** Deletes the runs, {@value #CLEAN_UP_THREADS} requests at a time; a failure is added to {@code kept}. */
+    private void deleteRuns(List<String> runIds, List<String> kept) {
+        if (runIds.isEmpty()) {
+            return;
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(Math.min(CLEAN_UP_THREADS, runIds.size()), task -> {
+            Thread thread = new Thread(task, "mlflow-clean-up");
+            thread.setDaemon(true);
+            return thread;
+        });
+        try {
+            List<Future<?>> deletions = new ArrayList<>();
+            for (String runId : runIds) {
+                deletions.add(pool.submit(() -> {
+                    try {
+                        client.deleteRun(runId);
+                    } catch (TrackingException e) {
+                        kept.add("run " + runId + " (" + e.getMessage() + ")");
+                    }
+                }));
+            }
+            for (Future<?> deletion : deletions) {
+                deletion.get();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TrackingException("interrupted while deleting " + runIds.size() + " run(s) of experiment "
+                    + experiment.id() + "; some may be left", e);
+        } catch (ExecutionException e) {
+            throw new TrackingException("deleting runs of experiment " + experiment.id() + " failed: "
+                    + e.getCause(), e.getCause());
+        } finally {
+            pool.shutdownNow();
         }
     }
 

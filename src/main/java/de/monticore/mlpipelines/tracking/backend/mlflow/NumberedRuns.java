@@ -23,9 +23,10 @@ import java.util.regex.Pattern;
  *   <li>let older claims go first: while a run with an older claim is still claiming, wait (at most
  *       {@link #MAX_DEFERRAL}; this only saves rounds, safety comes from step 4);</li>
  *   <li>read the highest N among the experiment's runs (deleted ones too, so that a number is not
- *       handed out twice while its old run can still be restored). Names of another form are ignored,
- *       and so are runs still claiming; a claim older than {@link #STALE_CLAIM} is from a crashed
- *       creator and counts;</li>
+ *       handed out twice while its old run can still be restored), with a few ordered searches
+ *       whatever the number of runs ({@link #highestNumber}). Names of another form ("Run 007" too)
+ *       are ignored, and so are runs still claiming; a claim older than {@link #STALE_CLAIM} is from a
+ *       crashed creator and counts;</li>
  *   <li>rename our run to "Run N+1" and read all runs with that name. If ours is the only one, the
  *       name is ours: remove the claim tag. Otherwise give the name up (back to "pending") and go back
  *       to 2 after a random pause.</li>
@@ -44,9 +45,14 @@ public final class NumberedRuns {
     public static final Duration STALE_CLAIM = Duration.ofMinutes(2);
     /** Longest wait for older claims before competing anyway. */
     public static final Duration MAX_DEFERRAL = Duration.ofSeconds(20);
-    private static final Pattern NUMBERED = Pattern.compile("Run ([0-9]{1,18})");
+    /** Longest number of a "Run N" name. */
+    private static final int MAX_DIGITS = 18;
+    // No leading zero: then text order within one length is number order (see highestNumber).
+    private static final Pattern NUMBERED = Pattern.compile("Run ([1-9][0-9]{0," + (MAX_DIGITS - 1) + "})");
     private static final int MAX_ROUNDS = 200;
     private static final int PAGE_SIZE = 1000;
+    private static final int LENGTH_PAGE_SIZE = 100;
+    private static final int RECENT_RUNS = 20;
 
     private NumberedRuns() {
     }
@@ -103,28 +109,70 @@ public final class NumberedRuns {
         return false;
     }
 
-    /** The number of a "Run N" name, or -1 for a name of another form. */
+    /** The number of a "Run N" name (N without leading zeros), or -1 for a name of another form. */
     public static long numberOf(String runName) {
         Matcher matcher = NUMBERED.matcher(runName == null ? "" : runName);
         return matcher.matches() ? Long.parseLong(matcher.group(1)) : -1;
     }
 
-    /** The highest N of the experiment's settled "Run N" runs, 0 if there is none. */
+    /**
+     * The highest N of the experiment's settled "Run N" runs, 0 if there is none, with a number of
+     * requests that does not grow with the number of runs (three, as a rule).
+     *
+     * <p>Names are compared as text by the store, so numbers are compared by length first. The newest
+     * runs tell the likely length d of the highest number; one search for a longer "Run …" name
+     * ({@code LIKE 'Run ' + '_' * (d + 1) + '%'}) confirms it (if there is one, a binary search over
+     * the lengths finds the longest). Then the names of exactly that length are read highest first
+     * ({@code ORDER BY run_name DESC}), where text order is number order; the first settled "Run N"
+     * among them is the answer. If a length holds none (other names of that length, or only claims
+     * in progress), the next shorter length is read.
+     */
     public static long highestNumber(MLflowRestClient client, String experimentId) {
         long staleBefore = System.currentTimeMillis() - STALE_CLAIM.toMillis();
-        long highest = 0;
-        String pageToken = null;
-        do {
-            RunSearchPage page = client.searchRuns(List.of(experimentId), "attributes.run_name LIKE 'Run %'", "ALL",
-                    PAGE_SIZE, pageToken);
-            for (MLflowRun run : page.runs()) {
-                if (!isClaimInProgress(run.tags().get(CLAIM_TAG), staleBefore)) {
-                    highest = Math.max(highest, numberOf(run.name()));
+        int likely = 0;
+        for (MLflowRun recent : client.searchRuns(List.of(experimentId), "attributes.run_name LIKE '" + PREFIX + "%'",
+                "ALL", RECENT_RUNS, null).runs()) {
+            long number = numberOf(recent.name());
+            if (number > 0) {
+                likely = Math.max(likely, Long.toString(number).length());
+            }
+        }
+        int longest = likely;
+        if (likely == 0 || hasNameOfAtLeast(client, experimentId, likely + 1)) {
+            // Names longer than the newest ones (or no numbered name among those): search the lengths.
+            int shortest = likely == 0 ? 0 : likely + 1;
+            longest = MAX_DIGITS;
+            while (shortest < longest) {
+                int middle = (shortest + longest + 1) / 2;
+                if (hasNameOfAtLeast(client, experimentId, middle)) {
+                    shortest = middle;
+                } else {
+                    longest = middle - 1;
                 }
             }
-            pageToken = page.nextPageToken();
-        } while (pageToken != null);
-        return highest;
+        }
+        for (int digits = longest; digits >= 1; digits--) {
+            String pageToken = null;
+            do {
+                RunSearchPage page = client.searchRuns(List.of(experimentId),
+                        "attributes.run_name LIKE '" + PREFIX + "_".repeat(digits) + "'", "ALL", LENGTH_PAGE_SIZE,
+                        pageToken, List.of("attributes.run_name DESC"));
+                for (MLflowRun run : page.runs()) {
+                    long number = numberOf(run.name());
+                    if (number > 0 && !isClaimInProgress(run.tags().get(CLAIM_TAG), staleBefore)) {
+                        return number;
+                    }
+                }
+                pageToken = page.nextPageToken();
+            } while (pageToken != null);
+        }
+        return 0;
+    }
+
+    /** True if a run (deleted ones too) has a "Run …" name of at least {@code characters} after the prefix. */
+    private static boolean hasNameOfAtLeast(MLflowRestClient client, String experimentId, int characters) {
+        return !client.searchRuns(List.of(experimentId),
+                "attributes.run_name LIKE '" + PREFIX + "_".repeat(characters) + "%'", "ALL", 1, null).runs().isEmpty();
     }
 
     private static boolean isClaimInProgress(String claimStart, long staleBefore) {

@@ -11,12 +11,15 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Prints the run's lifecycle, params, tags and artifacts as readable lines on standard output,
- * visible by default. Params and tags whose key or value looks like a credential are masked.
+ * visible by default; the params (and the tags) of one call as one block, sorted by key. Params and tags whose key or value looks like a credential are masked.
  */
 public class StdOutTracker implements RunTracker {
+    /** Width after which a params or tags block goes on in the next line. */
+    public static final int BLOCK_WIDTH = 100;
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss")
             .withZone(ZoneId.systemDefault());
 
@@ -55,9 +58,16 @@ public class StdOutTracker implements RunTracker {
         print("param " + key + " = " + Secrets.maskIfSecret(key, value));
     }
 
+    /** One block: {@code params: a = 1, b = 2}, wrapped into lines of about {@value #BLOCK_WIDTH} characters. */
     @Override
     public void logParams(Map<String, String> params) {
-        params.forEach(this::logParam);
+        printBlock("params", params);
+    }
+
+    /** One block, like {@link #logParams}. */
+    @Override
+    public void logTags(Map<String, String> tags) {
+        printBlock("tags", tags);
     }
 
     @Override
@@ -79,6 +89,31 @@ public class StdOutTracker implements RunTracker {
     @Override
     public Map<String, String> getPythonParams() {
         return config.pythonOptions();
+    }
+
+    private void printBlock(String kind, Map<String, String> entries) {
+        if (entries.size() == 1) {
+            Map.Entry<String, String> only = entries.entrySet().iterator().next();
+            print(kind.substring(0, kind.length() - 1) + " " + only.getKey() + " = "
+                    + Secrets.maskIfSecret(only.getKey(), only.getValue()));
+            return;
+        }
+        if (entries.isEmpty()) {
+            return;
+        }
+        StringBuilder line = new StringBuilder(kind + ":");
+        String separator = " ";
+        for (Map.Entry<String, String> entry : new TreeMap<>(entries).entrySet()) {
+            String pair = entry.getKey() + " = " + Secrets.maskIfSecret(entry.getKey(), entry.getValue());
+            if (line.length() + pair.length() > BLOCK_WIDTH && line.length() > kind.length() + 1) {
+                print(line.append(",").toString());
+                line = new StringBuilder(" ".repeat(kind.length() + 1));
+                separator = " ";
+            }
+            line.append(separator).append(pair);
+            separator = ", ";
+        }
+        print(line.toString());
     }
 
     private void print(String line) {

@@ -195,13 +195,25 @@ class CsvTrackerTest {
     void exposesTheRunToPythonAndTheSummary() {
         CsvTracker tracker = newTracker();
         String dir = temp.resolve("csv").toAbsolutePath().toString();
-        assertEquals(Map.of("csv_dir", dir), tracker.getPythonParams());
+        assertEquals(Map.of("csv_dir", dir, "csv_layout", "long"), tracker.getPythonParams());
         assertEquals(Map.of(), tracker.getRunLocations());
         tracker.startNewRun();
-        assertEquals(Map.of("csv_dir", dir, "csv_run_name", "run_1"), tracker.getPythonParams());
+        assertEquals(Map.of("csv_dir", dir, "csv_layout", "long", "csv_run_name", "run_1"), tracker.getPythonParams());
         tracker.endRun(RunStatus.FAILED);
-        assertEquals(Map.of("csv_dir", dir), tracker.getPythonParams());
+        assertEquals(Map.of("csv_dir", dir, "csv_layout", "long"), tracker.getPythonParams());
         assertEquals(Map.of("CSV", dir + "/run_1/metrics.csv"), tracker.getRunLocations());
+    }
+
+    @Test
+    void theWideLayoutLeavesMetricsCsvToThePythonHalf() throws Exception {
+        CsvTracker tracker = new CsvTracker(new CsvConfig(temp.resolve("csv"), "wide"));
+        tracker.startNewRun();
+        assertFalse(Files.exists(tracker.getRunDirectory().resolve("metrics.csv")));
+        assertEquals("wide", tracker.getPythonParams().get("csv_layout"));
+        TrackingException error = assertThrows(TrackingException.class, () -> tracker.logMetric("loss", 0.5, 1L, 1L));
+        assertTrue(error.getMessage().startsWith("backends.csv.layout is wide: metrics.csv is written by the "
+                + "training script"), error.getMessage());
+        tracker.close();
     }
 
     @Test

@@ -46,6 +46,26 @@ class StdOutTrackerTest {
     }
 
     @Test
+    void printsTheParamsAndTagsOfOneCallAsOneBlock() {
+        Map<String, String> params = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < 12; i++) {
+            params.put("param_" + (char) ('a' + i), "value " + i);
+        }
+        params.put("db_password", "hunter2");
+        tracker.logParams(params);
+        tracker.logTags(Map.of("team", "vision", "stage", "dev"));
+        String[] lines = lines();
+        assertEquals(4, lines.length, String.join("\n", lines));
+        assertTrue(lines[0].startsWith("[tracking] params: db_password = ********, param_a = value 0, "), lines[0]);
+        assertTrue(lines[1].startsWith("[tracking]         param_"), lines[1]);
+        assertTrue(lines[2].endsWith("param_l = value 11"), lines[2]);
+        assertEquals("[tracking] tags: stage = dev, team = vision", lines[3]);
+        for (String line : lines) {
+            assertTrue(line.length() <= StdOutTracker.BLOCK_WIDTH + 40, line);
+        }
+    }
+
+    @Test
     void masksParamsAndTagsThatLookSecret() {
         tracker.startNewRun();
         tracker.logParam("db_password", "hunter2");
@@ -62,7 +82,9 @@ class StdOutTrackerTest {
     }
 
     @Test
-    void passesTheExperimentNameToPython() {
-        assertEquals(Map.of("stdout_experiment_name", "digits"), tracker.getPythonParams());
+    void passesTheExperimentNameAndThePrintingIntervalToPython() {
+        assertEquals(Map.of("stdout_experiment_name", "digits", "stdout_every_n_steps", "0"), tracker.getPythonParams());
+        StdOutTracker everyTen = new StdOutTracker(new StdOutConfig("digits", 10));
+        assertEquals("10", everyTen.getPythonParams().get("stdout_every_n_steps"));
     }
 }

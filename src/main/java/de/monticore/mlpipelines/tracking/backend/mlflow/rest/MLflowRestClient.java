@@ -181,10 +181,26 @@ public final class MLflowRestClient {
      */
     public RunSearchPage searchRuns(List<String> experimentIds, String filter, String viewType, int maxResults,
                                     String pageToken) {
+        return searchRuns(experimentIds, filter, viewType, maxResults, pageToken, List.of());
+    }
+
+    /**
+     * One page of runs as {@link #searchRuns(List, String, String, int, String)} finds them, in the
+     * given order.
+     *
+     * @param orderBy MLflow order clauses, e.g. {@code attributes.run_name DESC}; empty for the
+     *                server's default (newest first)
+     */
+    public RunSearchPage searchRuns(List<String> experimentIds, String filter, String viewType, int maxResults,
+                                    String pageToken, List<String> orderBy) {
         ObjectNode body = MLflowJson.object().put("filter", filter).put("run_view_type", viewType)
                 .put("max_results", maxResults);
         ArrayNode ids = body.putArray("experiment_ids");
         experimentIds.forEach(ids::add);
+        if (!orderBy.isEmpty()) {
+            ArrayNode order = body.putArray("order_by");
+            orderBy.forEach(order::add);
+        }
         if (pageToken != null) {
             body.put("page_token", pageToken);
         }
