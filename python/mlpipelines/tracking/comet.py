@@ -17,6 +17,7 @@ Values count as delivered for the tracking journal once the archive is written, 
 killed script's recovery logs them all again into an archive of the same key.
 """
 
+import logging
 import os
 import shlex
 import uuid
@@ -93,6 +94,12 @@ class CometTracker(VendorTracker):
 
     def _vendor_open(self, run_directory: str, run_name: str, mode: str) -> dict[str, str]:
         import comet_ml
+
+        if os.environ.get("COMET_LOGGING_CONSOLE", "").upper() == "ERROR":
+            # Comet reads the variable when it is first imported; a process that imported it earlier
+            # (a user's script, a test) has its console handler at INFO already.
+            for handler in logging.getLogger("comet_ml").handlers:
+                handler.setLevel(logging.ERROR)
 
         project = self.options.comet_project
         experiment: Any
