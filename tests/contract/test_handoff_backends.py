@@ -37,7 +37,11 @@ def held_by_wandb(run_directory: Path, params: dict[str, str]) -> dict:
 
 def held_by_comet(run_directory: Path, params: dict[str, str]) -> dict:
     held = comet_archive(run_directory / f"{params['comet_run_id']}.zip")
-    tags = {key: value for key, value in held["others"].items() if key not in ("offline_experiment", "Name", "status") and not key.startswith("sys.")}
+    tags = {
+        key: value
+        for key, value in held["others"].items()
+        if key not in ("offline_experiment", "Name", "status") and not key.startswith("sys.")
+    }
     return {"params": held["params"], "tags": tags, "metrics": held["metrics"], "artifacts": set(held["assets"])}
 
 
