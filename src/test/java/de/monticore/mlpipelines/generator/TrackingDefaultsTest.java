@@ -68,7 +68,9 @@ class TrackingDefaultsTest {
         assertEquals(Map.of(
                 "tracking_backends", "CSV,STDOUT,MLFLOW,TENSORBOARD",
                 "csv_dir", cwd.resolve("runs/csv").toString(),
+                "csv_layout", "long",
                 "stdout_experiment_name", "s",
+                "stdout_every_n_steps", "0",
                 "mlflow_experiment_name", "e",
                 "mlflow_tracking_uri", "http://127.0.0.1:5000",
                 "mlflow_spool_dir", cwd.resolve("mlflow-spool").toString(),
@@ -136,7 +138,8 @@ class TrackingDefaultsTest {
     @Test
     void tracking_backendsIsATupleOfUpperCaseNamesAndEveryValueAnEscapedLiteral() {
         TrackingConfig config = tracking("backends: {stdout: {experiment_name: \"a\\nb \\\"q\\\" \\\\\"}}\n");
-        assertEquals(List.of("\"stdout_experiment_name\": 'a\\nb \"q\" \\\\'", "\"tracking_backends\": (\"STDOUT\",)"),
+        assertEquals(List.of("\"stdout_every_n_steps\": \"0\"", "\"stdout_experiment_name\": 'a\\nb \"q\" \\\\'",
+                "\"tracking_backends\": (\"STDOUT\",)"),
                 TrainingScriptGenerator.trackingDefaults(config));
         assertEquals(List.of("\"tracking_backends\": ()"), TrainingScriptGenerator.trackingDefaults(
                 new TrackingConfig("t.yaml", List.of(), List.of(), Map.of(), List.of())));

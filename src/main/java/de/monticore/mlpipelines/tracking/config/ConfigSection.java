@@ -160,8 +160,8 @@ public final class ConfigSection {
     }
 
     /**
-     * A whole number of at least {@code minimum} (written as a YAML integer or a string of digits),
-     * or the default when absent.
+     * A whole number of at least {@code minimum}, written as a YAML integer (or only {@code ${ENV_VAR}}
+     * references), or the default when absent; a quoted number is refused like in {@link #numberText}.
      */
     public int integer(String key, int defaultValue, int minimum) {
         if (!has(key)) {
@@ -169,7 +169,12 @@ public final class ConfigSection {
         }
         Object value = values.get(key);
         String text = value instanceof Integer || value instanceof Long ? value.toString()
-                : value instanceof String ? resolveEnvironment((String) value, pathOf(key)).trim() : null;
+                : value instanceof String && isOnlyEnvironmentReferences((String) value)
+                ? resolveEnvironment((String) value, pathOf(key)).trim() : null;
+        if (value instanceof String && text == null && isNumeric((String) value)) {
+            throw error(key, "'" + value + "' is a string; expected a whole number of at least " + minimum
+                    + " (write it without quotes)");
+        }
         try {
             if (text != null) {
                 int parsed = Integer.parseInt(text);
@@ -182,6 +187,20 @@ public final class ConfigSection {
         }
         throw error(key, "expected a whole number of at least " + minimum + ", got "
                 + (value instanceof String ? "'" + value + "'" : describe(value)));
+    }
+
+    /** A YAML boolean ({@code true} or {@code false}), or the default when absent; text is refused. */
+    public boolean bool(String key, boolean defaultValue) {
+        if (!has(key)) {
+            return defaultValue;
+        }
+        Object value = values.get(key);
+        if (value instanceof Boolean) {
+            return (Boolean) value;
+        }
+        boolean quoted = value instanceof String && ((String) value).strip().matches("(?i)true|false");
+        throw error(key, (value instanceof String ? "'" + value + "'" : describe(value))
+                + " is not a boolean; expected true or false" + (quoted ? " (write it without quotes)" : ""));
     }
 
     /** One of {@code choices} (exactly as written), or the default when absent; errors list the choices. */

@@ -200,8 +200,8 @@ class TrackingConfigLoaderTest {
         assertEquals("tracking.yaml: backends.mlflow.server_idle_timeout: '-5' is not a number of seconds; expected "
                         + "a whole number >= 0 (0 stops the local server when the last pipeline ends)",
                 rejected("backends:\n  mlflow:\n    server_idle_timeout: -5\n").getMessage());
-        assertEquals("tracking.yaml: backends.mlflow.server_idle_timeout: '10m' is not a number of seconds; expected "
-                        + "a whole number >= 0 (0 stops the local server when the last pipeline ends)",
+        assertEquals("tracking.yaml: backends.mlflow.server_idle_timeout: '10m' is a string; expected "
+                        + "a whole number of seconds >= 0 (0 stops the local server when the last pipeline ends)",
                 rejected("backends:\n  mlflow:\n    server_idle_timeout: 10m\n").getMessage());
     }
 

@@ -72,15 +72,12 @@ public record MLflowConfig(String experimentName, String trackingUri, Set<RunSta
     }
 
     private static boolean systemMetrics(ConfigSection section) {
-        String value = section.string("system_metrics", "false").strip();
-        if (!value.equalsIgnoreCase("true") && !value.equalsIgnoreCase("false")) {
-            throw section.error("system_metrics", "'" + value + "' is not a boolean; expected true or false");
-        }
-        return value.equalsIgnoreCase("true");
+        return section.bool("system_metrics", false);
     }
 
     private static Duration idleTimeout(ConfigSection section) {
-        String value = section.string("server_idle_timeout", null);
+        String value = section.numberText("server_idle_timeout", null, "a whole number of seconds >= 0 (0 stops "
+                + "the local server when the last pipeline ends)");
         if (value == null) {
             return null;
         }
