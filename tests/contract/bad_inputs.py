@@ -196,7 +196,7 @@ TRACKING_CASES = [
         "backend-misspelt",
         "backends:\n  mlfow: {}\n",
         "backends.mlfow",
-        "'mlfow' is not a tracking backend; expected one of STDOUT, MLFLOW, CSV, TENSORBOARD; did you mean 'MLFLOW'?",
+        "'mlfow' is not a tracking backend; expected one of STDOUT, MLFLOW, CSV, TENSORBOARD, WANDB, COMET, DVCLIVE; did you mean 'MLFLOW'?",
     ),
     (
         "key-misspelt",

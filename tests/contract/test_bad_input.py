@@ -186,7 +186,7 @@ EXPERIMENT_CASES = [
         "top-level-key-misspelt",
         experiment_with("training:", "trainig:"),
         "trainig",
-        "unknown key; expected one of dataset, model, name, training; did you mean 'training'?",
+        "unknown key; expected one of dataset, framework, model, name, sweep, training; did you mean 'training'?",
     ),
 ]
 
@@ -252,14 +252,19 @@ def test_a_bad_experiment_file_is_refused_before_anything_is_written(door, workd
         assert_refused(result, f"mlpipelines: experiment.yaml: {key_path}: {problem}\n", before, workdir)
 
 
-RUN_USAGE = "usage: mlpipelines run EXPERIMENT.yaml [--tracking TRACKING.yaml] [--out DIR] [--set KEY.PATH=VALUE]...\n"
+RUN_USAGE = (
+    "usage: mlpipelines run EXPERIMENT.yaml [--tracking TRACKING.yaml] [--out DIR] [--set KEY.PATH=VALUE]... "
+    "[--processes N] [--json FILE]\n"
+)
 REPLAY_USAGE = "usage: mlpipelines replay SPOOL_DIR [--tracking_uri URI]\n"
 CHECK_USAGE = "usage: mlpipelines check-config TRACKING.yaml\n"
 SET_KEYS = (
     "expected one of name, model.type, model.hidden_sizes, model.activation, dataset, training.epochs, "
-    "training.batch_size, training.learning_rate, training.seed, training.validation_split"
+    "training.batch_size, training.learning_rate, training.seed, training.validation_split, framework, "
+    "training.optimizer, training.momentum, training.weight_decay, training.grad_clip_norm, training.lr_schedule, "
+    "training.early_stopping.monitor, training.early_stopping.patience, model.layers, distributed.processes"
 )
-COMMANDS = "expected one of run, generate, check-config, backends, replay"
+COMMANDS = "expected one of run, generate, check-config, backends, replay, sweep, ui, report"
 
 # (id, arguments, the whole of stderr); digits.yaml, tracking.yaml and spool/ exist in the working directory.
 COMMAND_LINE_CASES = [
@@ -380,7 +385,16 @@ def test_every_command_answers_help_on_both_front_doors(door, workdir):
     names = run_front_door(door, ["--help"], workdir)
     assert names.returncode == 0
     usages = [line.strip()[len("mlpipelines ") :] for line in names.stdout.splitlines()[1:]]
-    assert [usage.split()[0] for usage in usages] == ["run", "generate", "check-config", "backends", "replay"]
+    assert [usage.split()[0] for usage in usages] == [
+        "run",
+        "generate",
+        "check-config",
+        "backends",
+        "replay",
+        "sweep",
+        "ui",
+        "report",
+    ]
     for usage in usages:
         for flag in ("--help", "-h"):
             result = run_front_door(door, [usage.split()[0], flag], workdir)
@@ -418,12 +432,12 @@ SCRIPT_OPTION_CASES = [
     (
         "backend-misspelt",
         ["--tracking_backends", "CVS"],
-        "argument --tracking_backends: unknown tracking backend 'CVS'; registered backends: CSV, MLFLOW, STDOUT, TENSORBOARD; did you mean 'CSV'?",
+        "argument --tracking_backends: unknown tracking backend 'CVS'; registered backends: COMET, CSV, DVCLIVE, MLFLOW, STDOUT, TENSORBOARD, WANDB; did you mean 'CSV'?",
     ),
     (
         "backend-unknown",
-        ["--tracking_backends", "CSV,WANDB"],
-        "argument --tracking_backends: unknown tracking backend 'WANDB'; registered backends: CSV, MLFLOW, STDOUT, TENSORBOARD",
+        ["--tracking_backends", "CSV,NEPTUNE"],
+        "argument --tracking_backends: unknown tracking backend 'NEPTUNE'; registered backends: COMET, CSV, DVCLIVE, MLFLOW, STDOUT, TENSORBOARD, WANDB",
     ),
     ("journal-without-value", ["--tracking_journal"], "argument --tracking_journal: expected one argument"),
 ]
