@@ -7,6 +7,7 @@ both front doors (the Java launcher and the Python console script).
 
 import csv
 import io
+import json
 import os
 import signal
 import subprocess
@@ -138,7 +139,8 @@ def test_a_grid_of_four_with_parallel_two_nests_four_trials_under_one_parent(lau
     workspace = SweepWorkspace(tmp_path, mlflow_server.url)
     workspace.write(experiment(grid_sweep()))
 
-    result = workspace.run(launcher, "--parallel", "2")
+    metadata_file = tmp_path / "sweep.json"
+    result = workspace.run(launcher, "--parallel", "2", "--json", str(metadata_file))
 
     assert result.returncode == 0, result.stdout + result.stderr
     parent, trials = parent_and_trials(client, workspace.experiment_name)
@@ -205,6 +207,15 @@ def test_a_grid_of_four_with_parallel_two_nests_four_trials_under_one_parent(lau
     marked = [line for line in summary.splitlines() if line.startswith("  * ")]
     assert len(marked) == 1 and marked[0].split()[1] == str(best), summary
     assert f"best:       trial {best} ({trials[best - 1].data.tags['mlflow.runName']})" in summary
+
+    # --json: the same sweep as the stores hold it.
+    metadata = json.loads(metadata_file.read_text(encoding="utf-8"))
+    sweep = metadata["sweep"]
+    assert sweep["parent"]["run_ids"]["mlflow_run_id"] == parent.info.run_id
+    assert sweep["best"] == best and sweep["exit_code"] == 0
+    assert [row["run_ids"]["mlflow_run_id"] for row in sweep["trials"]] == [trial.info.run_id for trial in trials]
+    assert [row["objective"] for row in sweep["trials"]] == [objectives[number] for number in range(1, 5)]
+    assert [row["status"] for row in sweep["trials"]] == ["FINISHED"] * 4
 
 
 def test_a_seeded_random_sweep_is_reproducible(launcher, tmp_path, mlflow_server, client):
@@ -539,7 +550,7 @@ def test_an_objective_the_script_never_logs_names_what_it_logs(launcher, tmp_pat
         (["--parallel"], "mlpipelines sweep: --parallel needs a value"),
         (
             ["--trials", "3"],
-            "mlpipelines sweep: unknown option '--trials'; expected --tracking, --out, --parallel or --set",
+            "mlpipelines sweep: unknown option '--trials'; expected --tracking, --out, --parallel, --json or --set",
         ),
         (["--set", "training.learning_rate=0.2"], "sweep.parameters.training.learning_rate: is swept, so --set"),
     ],

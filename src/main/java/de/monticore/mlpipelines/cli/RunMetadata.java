@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import de.monticore.mlpipelines.pipeline.LaunchResult;
+import de.monticore.mlpipelines.sweep.SweepResult;
 import de.monticore.mlpipelines.tracking.backend.mlflow.MLflowTracker;
 
 import java.io.IOException;
@@ -92,6 +93,18 @@ final class RunMetadata {
         seconds.put("finishing", seconds(timings.finishing()));
         seconds.put("total", seconds(timings.total()));
         return root;
+    }
+
+    /**
+     * The metadata of a sweep: the experiment, then the sweep as {@link SweepResult#asMap()} gives it
+     * (parent run, every trial with its values, objective, status and run ids, the best, timings).
+     */
+    static ObjectNode ofSweep(SweepResult result, String experimentName, String experimentFile) {
+        ObjectNode metadata = JSON.createObjectNode();
+        metadata.put("experiment", experimentName);
+        metadata.put("experiment_file", experimentFile);
+        metadata.set("sweep", JSON.valueToTree(result.asMap()));
+        return metadata;
     }
 
     /**

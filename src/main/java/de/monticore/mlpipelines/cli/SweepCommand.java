@@ -26,21 +26,24 @@ final class SweepCommand implements Command {
 
     @Override
     public String usage() {
-        return "sweep EXPERIMENT.yaml [--tracking TRACKING.yaml] [--out DIR] [--parallel N] [--set KEY.PATH=VALUE]...";
+        return "sweep EXPERIMENT.yaml [--tracking TRACKING.yaml] [--out DIR] [--parallel N] [--set KEY.PATH=VALUE]..."
+                + " [--json FILE]";
     }
 
     @Override
     public int run(List<String> args, PrintStream out, PrintStream err) {
         List<String> rest = new ArrayList<>();
+        List<String> all = new ArrayList<>(args);
+        java.nio.file.Path json = RunCommand.takeJsonOption(all);
         int parallel = 1;
-        for (int i = 0; i < args.size(); i++) {
-            String arg = args.get(i);
+        for (int i = 0; i < all.size(); i++) {
+            String arg = all.get(i);
             if (arg.equals("--parallel") || arg.startsWith("--parallel=")) {
                 String value;
                 if (arg.contains("=")) {
                     value = arg.substring(arg.indexOf('=') + 1);
-                } else if (i + 1 < args.size()) {
-                    value = args.get(++i);
+                } else if (i + 1 < all.size()) {
+                    value = all.get(++i);
                 } else {
                     throw new UsageException("--parallel needs a value");
                 }
@@ -54,7 +57,7 @@ final class SweepCommand implements Command {
             arguments = GenerateCommand.Arguments.parse(rest);
         } catch (UsageException e) {
             throw new UsageException(e.getMessage().replace("expected --tracking, --out or --set",
-                    "expected --tracking, --out, --parallel or --set"));
+                    "expected --tracking, --out, --parallel, --json or --set"));
         }
         SweepPlan plan = new SweepLoader().load(arguments.experiment(), arguments.overrides());
         TrackingConfig tracking = arguments.loadTracking();
@@ -70,6 +73,15 @@ final class SweepCommand implements Command {
             out.println("== sweep summary");
             SweepRunner.summary(result, plan.experiment().name(), arguments.experiment().toString())
                     .forEach(out::println);
+            if (json != null) {
+                try {
+                    RunMetadata.write(json, RunMetadata.ofSweep(result, plan.experiment().name(),
+                            arguments.experiment().toString()));
+                    out.println("metadata:   " + json);
+                } catch (java.io.IOException | RuntimeException e) {
+                    err.println("mlpipelines: could not write the sweep's metadata to " + json + ": " + e.getMessage());
+                }
+            }
             out.flush();
             return result.commandExitCode();
         }
