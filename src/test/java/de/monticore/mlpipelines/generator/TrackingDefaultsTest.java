@@ -178,7 +178,7 @@ class TrackingDefaultsTest {
         TrackingException error = assertThrows(TrackingException.class, () -> new TrackingConfig("t.yaml",
                 List.of(config.backends().get(0), config.backends().get(0)), List.of(), Map.of(), List.of())
                 .pythonDefaults());
-        assertEquals("t.yaml: backends: the Python option 'stdout_experiment_name' is produced by both STDOUT and "
+        assertEquals("t.yaml: backends: the Python option 'stdout_every_n_steps' is produced by both STDOUT and "
                 + "STDOUT", error.getMessage());
     }
 }
