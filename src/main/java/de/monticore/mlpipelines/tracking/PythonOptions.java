@@ -44,7 +44,8 @@ public final class PythonOptions {
         producedBy.put(BACKENDS_KEY, SHARED_KEY_OWNER);
         for (BackendOptions backend : backends) {
             String prefix = backend.backend().toLowerCase(Locale.ROOT) + "_";
-            for (Map.Entry<String, String> option : backend.options().entrySet()) {
+            // In key order, so that a clash is reported the same way whatever order the backend's map has.
+            for (Map.Entry<String, String> option : new TreeMap<>(backend.options()).entrySet()) {
                 String key = option.getKey();
                 if (!KEY.matcher(key).matches() || !key.startsWith(prefix)) {
                     throw new TrackingException("backend " + backend.backend() + " produced the Python option '" + key
