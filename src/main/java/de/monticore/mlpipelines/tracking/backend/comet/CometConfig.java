@@ -28,7 +28,11 @@ public record CometConfig(Path dir, String project, ServiceMode mode) implements
 
     @Override
     public Map<String, String> settings() {
-        return Map.of("dir", dir.toString(), "project", project, "mode", mode.option());
+        Map<String, String> settings = new java.util.LinkedHashMap<>();  // in tracking.yaml's documented order
+        settings.put("dir", dir.toString());
+        settings.put("project", project);
+        settings.put("mode", mode.option());
+        return settings;
     }
 
     /** {@code comet_dir} (absolute, normalized), {@code comet_project} and {@code comet_mode} as configured. */

@@ -45,7 +45,10 @@ public record CsvConfig(Path dir, String layout) implements BackendConfig {
 
     @Override
     public Map<String, String> settings() {
-        return Map.of("dir", dir.toString(), "layout", layout);
+        Map<String, String> settings = new java.util.LinkedHashMap<>();  // in tracking.yaml's documented order
+        settings.put("dir", dir.toString());
+        settings.put("layout", layout);
+        return settings;
     }
 
     /**

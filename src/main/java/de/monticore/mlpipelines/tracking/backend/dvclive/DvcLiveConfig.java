@@ -27,7 +27,10 @@ public record DvcLiveConfig(Path dir, ServiceMode mode) implements BackendConfig
 
     @Override
     public Map<String, String> settings() {
-        return Map.of("dir", dir.toString(), "mode", mode.option());
+        Map<String, String> settings = new java.util.LinkedHashMap<>();  // in tracking.yaml's documented order
+        settings.put("dir", dir.toString());
+        settings.put("mode", mode.option());
+        return settings;
     }
 
     /** {@code dvclive_dir} (absolute, normalized) and {@code dvclive_mode} as configured. */

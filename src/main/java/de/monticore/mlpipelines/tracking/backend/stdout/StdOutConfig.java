@@ -34,7 +34,10 @@ public record StdOutConfig(String experimentName, int everyNSteps) implements Ba
 
     @Override
     public Map<String, String> settings() {
-        return Map.of("experiment_name", experimentName, "every_n_steps", Integer.toString(everyNSteps));
+        Map<String, String> settings = new java.util.LinkedHashMap<>();  // in tracking.yaml's documented order
+        settings.put("experiment_name", experimentName);
+        settings.put("every_n_steps", Integer.toString(everyNSteps));
+        return settings;
     }
 
     /** {@code stdout_experiment_name}, {@code stdout_every_n_steps}. */
