@@ -51,7 +51,9 @@ def test_a_value_starting_with_a_dash_needs_the_equals_form():
     assert (parsed["mlflow_experiment_name"], parsed["csv_dir"]) == ("--not an option", "-x")
 
 
-def test_every_backend_option_has_a_default():
+def test_every_backend_option_has_a_default(monkeypatch):
+    # The tracking URI's default follows MLFLOW_TRACKING_URI, which MLflow's own set_tracking_uri sets.
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     args = build_parser().parse_args([])
     assert args.tracking_backends == ("STDOUT",)
     assert args.stdout_experiment_name == "default"
