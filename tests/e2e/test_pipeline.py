@@ -179,7 +179,9 @@ def test_run_tracks_params_from_java_and_metrics_from_python_in_every_backend(la
     assert series["train_loss"] == sorted((metric.step, metric.value) for metric in train_loss)
     assert series["val_accuracy"] == [(metric.step, metric.value) for metric in val_accuracy]
     csv_params = yaml.safe_load((workspace.csv_run() / "params.yaml").read_text(encoding="utf-8"))
-    assert csv_params == run.data.params
+    # CSV keeps the types (MLflow's params are text): str() of each gives MLflow's text back.
+    assert {key: str(value) for key, value in csv_params.items()} == run.data.params
+    assert isinstance(csv_params["learning_rate"], float) and isinstance(csv_params["batch_size"], int)
 
     # TensorBoard's own reader sees the scalars.
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator

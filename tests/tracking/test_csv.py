@@ -41,16 +41,33 @@ def test_metrics_params_tags_and_run_file(tmp_path):
     run = yaml.safe_load((run_directory / "run.yaml").read_text())
     assert run["status"] == "RUNNING" and run["name"] == "run_1"  # rows are there before close
     tracker.close("FAILED")
-    assert yaml.safe_load((run_directory / "params.yaml").read_text()) == {
-        "lr": "1e-05",
-        "optimizer": "adam",
-        "epochs": "3",
-    }
+    params = yaml.safe_load((run_directory / "params.yaml").read_text())
+    assert params == {"lr": 1e-05, "optimizer": "adam", "epochs": 3}  # typed, as Lightning's hparams.yaml
+    assert [type(params[k]) for k in ("lr", "optimizer", "epochs")] == [float, str, int]
     assert yaml.safe_load((run_directory / "tags.yaml").read_text(encoding="utf-8")) == {"team": "vision ü"}
     assert (run_directory / "artifacts" / "models" / "best" / "model.txt").read_text() == "weights"
     run = yaml.safe_load((run_directory / "run.yaml").read_text())
     assert run["status"] == "FAILED" and run["end_time"] >= run["start_time"]
     assert tracker.delivery_report().sent == 5
+
+
+def test_params_keep_their_types_and_read_back_as_the_logged_text(tmp_path):
+    """yaml.safe_load gives numbers and booleans typed; str() of every value is exactly the logged text."""
+    logged = {
+        "lr": 0.1, "eps": 1e-05, "epochs": 10, "offset": -2, "big": 2**70, "dropout": 0.0, "amsgrad": True,
+        "shuffle": False, "ratio": math.inf, "padded": "0.10", "short": "1e5", "lower": "true",
+        "octal": "007", "plus": "+3", "name": "adam", "date": "2024-01-01", "empty": "", "missing": None,
+    }  # fmt: skip
+    tracker = CsvTracker(CsvOptions(csv_dir=str(tmp_path)))
+    tracker.log_params(logged)
+    tracker.close("FINISHED")
+    params = yaml.safe_load((tmp_path / "run_1" / "params.yaml").read_text(encoding="utf-8"))
+    assert {k: str(v) for k, v in params.items()} == {k: str(v) for k, v in logged.items()}
+    assert {k: type(v).__name__ for k, v in params.items()} == {
+        "lr": "float", "eps": "float", "epochs": "int", "offset": "int", "big": "int", "dropout": "float",
+        "amsgrad": "bool", "shuffle": "bool", "ratio": "float", "padded": "str", "short": "str", "lower": "str",
+        "octal": "str", "plus": "str", "name": "str", "date": "str", "empty": "str", "missing": "str",
+    }  # fmt: skip
 
 
 def test_params_merge_with_keys_written_by_the_other_half(tmp_path):
@@ -62,7 +79,8 @@ def test_params_merge_with_keys_written_by_the_other_half(tmp_path):
     tracker.log_params({"lr": 0.1})
     tracker.log_metric("loss", 2.0, step=3)
     tracker.close("FINISHED")
-    assert yaml.safe_load((run_directory / "params.yaml").read_text()) == {"batch_size": "32", "lr": "0.1"}
+    # The other half's string '32' is retyped by the same rule on the merge.
+    assert yaml.safe_load((run_directory / "params.yaml").read_text()) == {"batch_size": 32, "lr": 0.1}
     # The owner (Java) writes run.yaml; Python leaves it alone.
     assert yaml.safe_load((run_directory / "run.yaml").read_text())["status"] == "RUNNING"
     assert read_rows(run_directory / "metrics.csv")[1][::2] == ["3", "loss"]

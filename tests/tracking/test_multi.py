@@ -70,7 +70,7 @@ def test_a_failing_backend_is_reported_once_and_the_others_get_everything(
     tracker.close()
 
     assert len(read_metrics(tmp_path / "run_1")) == 15
-    assert yaml.safe_load((tmp_path / "run_1" / "params.yaml").read_text()) == {"lr": "0.1"}
+    assert yaml.safe_load((tmp_path / "run_1" / "params.yaml").read_text()) == {"lr": 0.1}
     out, err = capsys.readouterr()
     assert out.count("[iso] step ") == 10
     errors = [r.getMessage() for r in tracking_log.records if "FLAKY" in r.getMessage()]

@@ -21,8 +21,8 @@ def test_secret_params_and_tags_are_masked_in_csv_and_tensorboard(tmp_path):
     run = tmp_path / "csv" / "run_1"
     assert yaml.safe_load((run / "params.yaml").read_text(encoding="utf-8")) == {
         "db_password": MASK,
-        "lr": "0.1",
-        "tokenizer_vocab_size": "3000",
+        "lr": 0.1,
+        "tokenizer_vocab_size": 3000,  # a number, not a secret: stored typed
     }
     assert yaml.safe_load((run / "tags.yaml").read_text(encoding="utf-8")) == {"api_token": MASK, "team": "vision"}
     for path in tmp_path.rglob("*"):

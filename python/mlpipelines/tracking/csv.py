@@ -1,5 +1,8 @@
 """CSV backend: ``<csv_dir>/<run>/metrics.csv`` plus ``params.yaml`` and ``tags.yaml``.
 
+``params.yaml`` keeps value types: a param logged as ``0.1`` reads back as the float 0.1
+(see ``rundirs.typed_param``); ``tags.yaml`` holds strings.
+
 The default layout (``--csv_layout long``) is the Java <-> Python contract's: header
 ``step,timestamp,key,value``, timestamp in ms, the value as ``repr(float)`` writes it
 (``0.25``, ``1e-05``, ``nan``, ``inf``). The file is opened with ``O_APPEND`` and rows
@@ -442,7 +445,8 @@ class CsvTracker(RunTracker):
             self._write_buffer()
 
     def write_params(self, params: dict[str, str]) -> None:
-        merge_yaml_mapping(os.path.join(self._run_directory(), "params.yaml"), params)
+        # Typed: numbers and booleans read back from params.yaml as such (rundirs.typed_param).
+        merge_yaml_mapping(os.path.join(self._run_directory(), "params.yaml"), params, typed=True)
 
     def write_tags(self, tags: dict[str, str]) -> None:
         merge_yaml_mapping(os.path.join(self._run_directory(), "tags.yaml"), tags)

@@ -4,6 +4,12 @@ Layout and rules come from the Java <-> Python contract: a run is
 ``<parent>/run_<N>``, N = 1 + the highest existing N, claimed with an exclusive
 ``mkdir`` and retried on collision (safe for concurrent processes); YAML files
 beside the metrics are replaced atomically (temp file + rename).
+
+``params.yaml`` keeps value types (``typed_param``): a param text that Python's ``str``
+of an int, float or bool gives exactly (``3``, ``0.1``, ``1e-05``, ``nan``, ``True``) is
+stored as that YAML type, so ``yaml.safe_load`` gives the number back, as with
+Lightning's ``hparams.yaml``; any other text (``0.10``, ``1e5``, ``true``) stays a string.
+Java's ``ParamValues`` holds the same rule.
 """
 
 from __future__ import annotations
@@ -20,6 +26,10 @@ import yaml
 
 from .errors import TrackingError
 
+# Python's default sys.int_info.default_max_str_digits: int() of a longer text fails,
+# so yaml.safe_load could not read such an int back (Java's ParamValues.MAX_INT_DIGITS).
+_MAX_INT_DIGITS = 4300
+_CANONICAL_INT = re.compile(r"(?:0|-?[1-9][0-9]*)\Z")
 # Nine digits keep N an int, as in Java's RunDirectories; longer names are somebody else's and are ignored.
 _RUN_NAME = re.compile(r"run_([0-9]{1,9})\Z")
 # Each failed attempt means another claimant succeeded, so this bounds only pathological cases
@@ -140,8 +150,36 @@ def read_yaml_mapping(path: str) -> dict[Any, Any]:
     return content
 
 
-def merge_yaml_mapping(path: str, additions: Mapping[str, str]) -> None:
-    """Read ``path``, add or replace the entries of ``additions``, write it back atomically."""
-    merged = {str(k): str(v) for k, v in read_yaml_mapping(path).items()}
+def typed_param(text: str) -> str | int | float | bool:
+    """The value ``params.yaml`` stores for a logged param text: typed only when it round-trips.
+
+    ``param_text(typed_param(t)) == t`` for every ``t``: an int when ``t`` is canonical
+    (``0``, ``-2``; not ``+3``, ``007``, ``-0``; at most 4300 digits), a float when
+    ``repr(float(t)) == t`` (``0.1``, ``1e-05``, ``-0.0``, ``nan``, ``inf``; not ``0.10``,
+    ``1e5``), a bool for ``True``/``False`` (not ``true``); otherwise ``t`` itself.
+    Java's ``ParamValues.typed`` is the same rule.
+    """
+    if text in ("True", "False"):
+        return text == "True"
+    if _CANONICAL_INT.match(text) and len(text.lstrip("-")) <= _MAX_INT_DIGITS:
+        return int(text)
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    return number if repr(number) == text else text
+
+
+def param_text(value: object) -> str:
+    """The text of a value read from a run directory's YAML (``None`` is ``""``), as Java's ``ParamValues.text``."""
+    return "" if value is None else str(value)
+
+
+def merge_yaml_mapping(path: str, additions: Mapping[str, str], *, typed: bool = False) -> None:
+    """Read ``path``, add or replace the entries of ``additions``, write it back atomically.
+
+    With ``typed`` (``params.yaml``) every value, old and new, is stored by ``typed_param``.
+    """
+    merged = {str(k): param_text(v) for k, v in read_yaml_mapping(path).items()}
     merged.update(additions)
-    write_yaml_atomically(path, merged)
+    write_yaml_atomically(path, {k: typed_param(v) for k, v in merged.items()} if typed else merged)

@@ -129,7 +129,7 @@ class TrackingDefaultsTest {
         String metrics = Files.readString(csvDir.resolve("run_1/metrics.csv"));
         assertTrue(metrics.contains(",val_loss,"), metrics);
         String params = Files.readString(csvDir.resolve("run_1/params.yaml"));
-        assertTrue(params.contains("learning_rate: '0.5'"), "on its own the script logs its params:\n" + params);
+        assertTrue(params.contains("learning_rate: 0.5\n"), "on its own the script logs its params:\n" + params);
         try (Stream<Path> left = Files.list(elsewhere)) {
             assertEquals(0, left.count(), "nothing is written relative to the working directory");
         }

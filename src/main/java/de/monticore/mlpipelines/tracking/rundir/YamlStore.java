@@ -1,6 +1,8 @@
 package de.monticore.mlpipelines.tracking.rundir;
 
 import de.monticore.mlpipelines.tracking.TrackingException;
+import de.monticore.mlpipelines.tracking.format.ParamValues;
+import de.monticore.mlpipelines.tracking.format.PythonFloat;
 import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
@@ -33,6 +35,9 @@ import java.util.regex.Pattern;
  * strings are plain only when they are simple words that both SnakeYAML and PyYAML read as strings;
  * everything else ({@code "1.0"}, {@code "yes"}, {@code "null"}, {@code "="}, text with
  * punctuation or line breaks) is double-quoted, so it reads back as the same string in both.
+ * Doubles are written as PyYAML writes Python floats ({@code 1.0e-05}, {@code .nan}), so both
+ * read back the same double. {@link #mergeParams} stores param texts with the types of
+ * {@link ParamValues}.
  */
 public final class YamlStore {
     /** The smallest allocation of common file systems: a file this small never needs a new block. */
@@ -45,7 +50,8 @@ public final class YamlStore {
 
     /**
      * Reads a file holding a mapping of strings to strings; a missing file is an empty mapping.
-     * Values that another writer stored as numbers or booleans come back as their text.
+     * Values that another writer stored as numbers or booleans come back as their text, as Python's
+     * {@code str} gives it ({@link ParamValues#text}): {@code 1e-05}, {@code True}.
      *
      * @throws TrackingException when the file cannot be read, is not YAML or not a mapping;
      *                           the message names the file
@@ -74,7 +80,7 @@ public final class YamlStore {
                     + document.getClass().getSimpleName());
         }
         for (Map.Entry<?, ?> entry : ((Map<?, ?>) document).entrySet()) {
-            result.put(String.valueOf(entry.getKey()), entry.getValue() == null ? "" : String.valueOf(entry.getValue()));
+            result.put(String.valueOf(entry.getKey()), ParamValues.text(entry.getValue()));
         }
         return result;
     }
@@ -90,6 +96,23 @@ public final class YamlStore {
             Map<String, String> merged = readStringMap(file);
             merged.putAll(additions);
             write(file, merged);
+        }
+    }
+
+    /**
+     * Adds (or replaces) params in a {@code params.yaml}: like {@link #mergeStringMap}, but every
+     * value, old and new, is stored with its type by {@link ParamValues#typed}, so {@code 0.1} is a
+     * YAML float and {@code 0.10} stays a string.
+     *
+     * @throws TrackingException when the file cannot be read or written; the message names it
+     */
+    public static void mergeParams(Path file, Map<String, String> additions) {
+        synchronized (MERGE_LOCK) {
+            Map<String, String> merged = readStringMap(file);
+            merged.putAll(additions);
+            Map<String, Object> typed = new LinkedHashMap<>();
+            merged.forEach((key, value) -> typed.put(key, ParamValues.typed(value)));
+            write(file, typed);
         }
     }
 
@@ -171,7 +194,30 @@ public final class YamlStore {
         LoaderOptions loader = new LoaderOptions();
         loader.setAllowDuplicateKeys(false);
         loader.setMaxAliasesForCollections(50);
-        return new Yaml(new SafeConstructor(loader), new StringQuotingRepresenter(dumper), dumper, loader);
+        return new Yaml(new SafeConstructor(loader), new StringQuotingRepresenter(dumper), dumper, loader,
+                new PyYamlResolver());
+    }
+
+    /**
+     * SnakeYAML's resolver with PyYAML's float pattern: SnakeYAML reads {@code 1e-5} and
+     * {@code 1E-05} as floats, PyYAML (which needs a point and a signed exponent) as strings, and
+     * the Python half writes such strings plain. Reading them as PyYAML does keeps their text.
+     */
+    private static final class PyYamlResolver extends Resolver {
+        private static final Pattern PYYAML_FLOAT = Pattern.compile("^(?:[-+]?(?:[0-9][0-9_]*)\\.[0-9_]*"
+                + "(?:[eE][-+][0-9]+)?|\\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+"
+                + "\\.[0-9_]*|[-+]?\\.(?:inf|Inf|INF)|\\.(?:nan|NaN|NAN))$");
+
+        @Override
+        protected void addImplicitResolvers() {
+            addImplicitResolver(Tag.BOOL, BOOL, "yYnNtTfFoO");
+            addImplicitResolver(Tag.INT, INT, "-+0123456789");
+            addImplicitResolver(Tag.FLOAT, PYYAML_FLOAT, "-+0123456789.");
+            addImplicitResolver(Tag.MERGE, MERGE, "<");
+            addImplicitResolver(Tag.NULL, NULL, "~nN\0");
+            addImplicitResolver(Tag.NULL, EMPTY, null);
+            addImplicitResolver(Tag.TIMESTAMP, TIMESTAMP, "0123456789");
+        }
     }
 
     /**
@@ -182,7 +228,7 @@ public final class YamlStore {
     private static final class StringQuotingRepresenter extends Representer {
         /** Starts with a letter, so no number, timestamp, merge key, "=" or indicator character. */
         private static final Pattern SIMPLE_WORDS = Pattern.compile("[A-Za-z][A-Za-z0-9_./+-]*( [A-Za-z0-9_./+-]+)*");
-        private static final Resolver RESOLVER = new Resolver();
+        private static final Resolver RESOLVER = new PyYamlResolver();
 
         StringQuotingRepresenter(DumperOptions options) {
             super(options);
@@ -193,6 +239,24 @@ public final class YamlStore {
                 return representScalar(Tag.STR, text,
                         plain ? DumperOptions.ScalarStyle.PLAIN : DumperOptions.ScalarStyle.DOUBLE_QUOTED);
             });
+            representers.put(Double.class, data -> representScalar(Tag.FLOAT, yamlFloat((Double) data),
+                    DumperOptions.ScalarStyle.PLAIN));
+        }
+
+        /**
+         * A double as PyYAML writes a Python float: its repr, with {@code .0} before an exponent that
+         * has no point ({@code 1.0e-05}; PyYAML reads {@code 1e-05} as a string) and {@code .nan},
+         * {@code .inf}, {@code -.inf}. SnakeYAML reads all of these as the same double.
+         */
+        private static String yamlFloat(double value) {
+            if (Double.isNaN(value)) {
+                return ".nan";
+            }
+            if (Double.isInfinite(value)) {
+                return value > 0 ? ".inf" : "-.inf";
+            }
+            String repr = PythonFloat.repr(value);
+            return repr.contains(".") ? repr : repr.replace("e", ".0e");
         }
     }
 }

@@ -24,7 +24,9 @@ import java.util.Objects;
  * half writes into as well (like Lightning's CSVLogger):
  * <ul>
  *   <li>{@code run.yaml}: name, status, start_time, end_time (ms since the epoch)</li>
- *   <li>{@code params.yaml}, {@code tags.yaml}: string to string, merged and replaced atomically</li>
+ *   <li>{@code params.yaml}, {@code tags.yaml}: names to values, merged and replaced atomically; a param
+ *       that is a canonical number or {@code True}/{@code False} is stored typed ({@link
+ *       de.monticore.mlpipelines.tracking.format.ParamValues}), other values as strings</li>
  *   <li>{@code metrics.csv}: {@code step,timestamp,key,value}, one appended line per value, values
  *       written as Python's {@code repr(float)} would</li>
  *   <li>{@code artifacts/}: copies of logged files and directories</li>
@@ -110,10 +112,13 @@ public class CsvTracker implements RunTracker {
         logParams(entry(key, value));
     }
 
-    /** Adds the params to {@code params.yaml} with one read-merge-write. */
+    /**
+     * Adds the params to {@code params.yaml} with one read-merge-write; texts that are canonical
+     * numbers or {@code True}/{@code False} are stored typed ({@link YamlStore#mergeParams}).
+     */
     @Override
     public synchronized void logParams(Map<String, String> params) {
-        YamlStore.mergeStringMap(activeRun("logParams").resolve("params.yaml"), checkedCopy(params));
+        YamlStore.mergeParams(activeRun("logParams").resolve("params.yaml"), checkedCopy(params));
     }
 
     @Override

@@ -3,6 +3,7 @@ package de.monticore.mlpipelines.tracking.backend.csv;
 import com.fasterxml.jackson.databind.JsonNode;
 import de.monticore.mlpipelines.tracking.TrackingException;
 import de.monticore.mlpipelines.tracking.backend.PythonReader;
+import de.monticore.mlpipelines.tracking.rundir.YamlStore;
 import de.monticore.mlpipelines.tracking.tracker.RunStatus;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -48,7 +49,7 @@ class CsvTrackerTest {
             "                  'tags': load('tags.yaml'), 'run': load('run.yaml')}))");
 
     /** Values YAML would read as something else unless quoted, and text that needs care. */
-    private static final List<String> TRICKY_VALUES = List.of("1.0", "yes", "no", "on", "null", "~", "true",
+    private static final List<String> TRICKY_VALUES = List.of("1.00", "yes", "no", "on", "null", "~", "true",
             "0x1F", "1:20", "1e5", ".inf", "2026-11-23", "=", "", " leading space", "# not a comment",
             "key: value", "multi\nline", "ünïcödé ✓", "'quoted'", "\"double\"", "- item", "[1, 2]", "{a: 1}");
 
@@ -95,7 +96,10 @@ class CsvTrackerTest {
 
         JsonNode readParams = read.get("params");
         assertEquals(params.size() + 1, readParams.size());
-        params.put("epochs", "10");
+        // Canonical numbers are stored typed (paramsKeepTheirTypesForPython); the look-alikes stay strings.
+        assertTrue(readParams.get("lr").isDouble() && readParams.get("lr").asDouble() == 0.01, readParams::toString);
+        assertTrue(readParams.get("epochs").isInt() && readParams.get("epochs").asInt() == 10, readParams::toString);
+        params.remove("lr");
         params.forEach((key, value) -> {
             assertTrue(readParams.get(key).isTextual(), () -> key + " is not a string in Python: " + readParams.get(key));
             assertEquals(value, readParams.get(key).asText(), key);
@@ -109,6 +113,41 @@ class CsvTrackerTest {
         long end = runInfo.get("end_time").asLong();
         assertTrue(runInfo.get("start_time").isIntegralNumber() && runInfo.get("end_time").isIntegralNumber());
         assertTrue(before <= start && start <= end && end <= after, runInfo.toString());
+    }
+
+    @Test
+    void paramsKeepTheirTypesForPython() throws Exception {
+        Map<String, String> logged = new LinkedHashMap<>();
+        for (String text : List.of("0.1", "1e-05", "1e+16", "10", "-2", "123456789012345678901234567890", "-0.0",
+                "nan", "inf", "-inf", "True", "False", "0.10", "1e5", "1E-05", "1e-5", "007", "+3", "-0", "true",
+                "yes", "1.0d", "NaN", "Infinity", "adam")) {
+            logged.put("p" + logged.size(), text);
+        }
+        CsvTracker tracker = newTracker();
+        tracker.startNewRun();
+        tracker.logParams(logged);
+        Path run = tracker.getRunDirectory();
+        tracker.endRun(RunStatus.FINISHED);
+
+        JsonNode read = PythonReader.runJson(String.join("\n",
+                "import json, os, sys, yaml",
+                "with open(os.path.join(sys.argv[1], 'params.yaml'), encoding='utf-8') as f:",
+                "    params = yaml.safe_load(f)",
+                "print(json.dumps({k: [type(v).__name__, str(v)] for k, v in params.items()}))"), run.toString());
+        List<String> types = new ArrayList<>();
+        logged.forEach((key, text) -> {
+            assertEquals(text, read.get(key).get(1).asText(), key + " does not read back as its text");
+            types.add(read.get(key).get(0).asText());
+        });
+        assertEquals(List.of("float", "float", "float", "int", "int", "int", "float", "float", "float", "float",
+                "bool", "bool", "str", "str", "str", "str", "str", "str", "str", "str", "str", "str", "str", "str",
+                "str"), types);
+        // The Java half reads its typed file back as the logged texts, e.g. when it merges more params.
+        tracker.startNewRun();
+        Files.copy(run.resolve("params.yaml"), tracker.getRunDirectory().resolve("params.yaml"));
+        tracker.logParam("more", "1");
+        assertEquals("1e-05", YamlStore.readStringMap(tracker.getRunDirectory().resolve("params.yaml")).get("p1"));
+        tracker.endRun(RunStatus.FINISHED);
     }
 
     @Test
@@ -145,7 +184,7 @@ class CsvTrackerTest {
         tracker.endRun(RunStatus.FINISHED);
 
         JsonNode read = PythonReader.runJson(READ_RUN, run.toString());
-        assertEquals("{\"from_java\":\"1\",\"from_python\":\"yes\",\"from_java_again\":\"2\"}",
+        assertEquals("{\"from_java\":1,\"from_python\":\"yes\",\"from_java_again\":2}",
                 read.get("params").toString());
         assertEquals("[[0,10,\"java_metric\",\"0.5\"],[1,11,\"python_metric\",\"0.75\"],"
                 + "[2,12,\"java_metric\",\"0.125\"]]", read.get("metrics").toString());
