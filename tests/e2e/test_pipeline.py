@@ -418,7 +418,7 @@ def test_the_generated_script_runs_on_its_own(launcher, tmp_path):
     series = csv_metrics(runs[0])
     assert [step for step, _ in series["train_loss"]] == list(range(1, STEPS // EPOCHS + 1))
     params = yaml.safe_load((runs[0] / "params.yaml").read_text(encoding="utf-8"))
-    assert params["epochs"] == "1" and params["learning_rate"] == "0.1", "a script on its own logs its params"
+    assert params["epochs"] == 1 and params["learning_rate"] == 0.1, "a script on its own logs its params"
     assert yaml.safe_load((runs[0] / "run.yaml").read_text(encoding="utf-8"))["status"] == "FINISHED"
 
 
