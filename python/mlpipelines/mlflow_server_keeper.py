@@ -12,6 +12,10 @@ process has held a lease for IDLE_SECONDS, it takes the lock file (the one Java 
 and releasing with; both use ``fcntl`` record locks), looks again, removes the state file if it
 still names this process, and stops the server's process group: SIGTERM, then SIGKILL after 10 s.
 SIGTERM to this process stops the server the same way; a server that exits on its own ends it too.
+
+If this interpreter has the MLflow app plugin ``mlpipelines`` (``mlpipelines.mlflow_server_app``:
+MLflow's server plus a route that deletes many runs in one request), an ``mlflow server`` command
+without ``--app-name`` is run with ``--app-name mlpipelines``; otherwise as given.
 """
 
 from __future__ import annotations
@@ -28,6 +32,23 @@ from pathlib import Path
 
 POLL_SECONDS = 0.5
 STOP_GRACE_SECONDS = 10.0
+
+
+APP_PLUGIN = "mlpipelines"
+
+
+def with_app_plugin(command: list[str]) -> list[str]:
+    """``command`` with ``--app-name mlpipelines`` if it runs ``mlflow server`` and the plugin is installed."""
+    runs_mlflow_server = any(command[i : i + 2] == ["mlflow", "server"] for i in range(len(command) - 1))
+    if not runs_mlflow_server or any(part == "--app-name" or part.startswith("--app-name=") for part in command):
+        return command
+    try:
+        from importlib.metadata import entry_points
+
+        installed = any(entry.name == APP_PLUGIN for entry in entry_points(group="mlflow.app"))
+    except Exception:  # unreadable package metadata: MLflow's own app, as without the plugin
+        return command
+    return [*command, "--app-name", APP_PLUGIN] if installed else command
 
 
 def live_leases(leases: Path) -> int:
@@ -115,7 +136,7 @@ def main(argv: list[str]) -> int:
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
-    child = subprocess.Popen(argv[6:], start_new_session=True)
+    child = subprocess.Popen(with_app_plugin(argv[6:]), start_new_session=True)
     idle_since = time.monotonic()
     while not stopping:
         if child.poll() is not None:

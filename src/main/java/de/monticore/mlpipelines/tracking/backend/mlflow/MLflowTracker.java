@@ -27,6 +27,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -90,6 +91,8 @@ public class MLflowTracker implements RunTracker {
     private MLflowExperiment experiment;
     private MLflowRun run;
     private boolean runActive;
+    /** False once the server answered that it has no route to delete many runs at once. */
+    private boolean serverDeletesManyRuns = true;
     private boolean closed;
     /** How the last run's end stands in MLflow, for the summary; null before an end was requested. */
     private String endState;
@@ -319,8 +322,9 @@ public class MLflowTracker implements RunTracker {
      * the search is read a second time, and a run that is still found in a {@code clean_up} state there
      * is confirmed (a run missing from the second read has its status read once more, and is kept if
      * it changed); a run with an undelivered end in a spool file of the spool directory is kept too
-     * (then the server's status is not its last word). MLflow's REST API deletes one run per request,
-     * so the confirmed runs are deleted by {@value #CLEAN_UP_THREADS} requests at a time.
+     * (then the server's status is not its last word). The confirmed runs are deleted with one request
+     * per thousand where the server has the {@code mlpipelines} app plugin (the local store's server),
+     * else by {@value #CLEAN_UP_THREADS} requests at a time, one run each (MLflow's REST API).
      *
      * @throws TrackingException after the confirmed runs were deleted, naming every run that was kept
      *                           because confirming or deleting it failed
@@ -386,10 +390,27 @@ public class MLflowTracker implements RunTracker {
         return found;
     }
 
-    /** Deletes the runs, {@value #CLEAN_UP_THREADS} requests at a time; a failure is added to {@code kept}. */
+    /**
+     * Deletes the runs: with one request per thousand where the server has the {@code mlpipelines} app
+     * plugin's route (the local store's server), else {@value #CLEAN_UP_THREADS} requests at a time, one
+     * run each. A run that could not be deleted is added to {@code kept}.
+     */
     private void deleteRuns(List<String> runIds, List<String> kept) {
         if (runIds.isEmpty()) {
             return;
+        }
+        if (serverDeletesManyRuns) {
+            try {
+                Optional<Map<String, String>> failures = client.deleteRuns(runIds);
+                if (failures.isPresent()) {
+                    failures.get().forEach((runId, why) -> kept.add("run " + runId + " (" + why + ")"));
+                    return;
+                }
+                serverDeletesManyRuns = false;
+            } catch (TrackingException e) {
+                warn("deleting " + runIds.size() + " run(s) in one request failed, so they are deleted one by one: "
+                        + e.getMessage());
+            }
         }
         ExecutorService pool = Executors.newFixedThreadPool(Math.min(CLEAN_UP_THREADS, runIds.size()), task -> {
             Thread thread = new Thread(task, "mlflow-clean-up");

@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -39,7 +40,12 @@ public final class MLflowRestClient {
     /** Most params, tags and metrics together in one {@code runs/log-batch} request. */
     public static final int MAX_ENTITIES_PER_BATCH = 1000;
 
+    /** Most runs one {@link #deleteRuns} request deletes (the server route's limit). */
+    public static final int MAX_RUNS_PER_DELETE = 1000;
+
     private static final String API = "/api/2.0/mlflow/";
+    /** The route of the {@code mlpipelines} MLflow app plugin ({@code python/mlpipelines/mlflow_server_app.py}). */
+    private static final String DELETE_RUNS_ROUTE = "/api/2.0/mlpipelines/runs/delete";
     private static final String ARTIFACT_ROUTE = "/api/2.0/mlflow-artifacts/artifacts";
 
     private final MLflowHttpTransport transport;
@@ -141,6 +147,37 @@ public final class MLflowRestClient {
     /** Marks the run as deleted (MLflow keeps it restorable until garbage collection). */
     public void deleteRun(String runId) {
         call("delete run " + runId, "POST", API + "runs/delete", MLflowJson.object().put("run_id", runId));
+    }
+
+    /**
+     * Marks the runs deleted with one request per {@value #MAX_RUNS_PER_DELETE}, on a server that runs the
+     * {@code mlpipelines} MLflow app plugin (the local store's server does when the interpreter has it).
+     *
+     * @return the runs the server could not delete, each with its reason (empty if all were deleted);
+     *         {@link Optional#empty()} if the server has no such route (HTTP 404 or 405): delete them one by one
+     * @throws TrackingException if a request failed otherwise; runs of earlier requests may be deleted then
+     */
+    public Optional<Map<String, String>> deleteRuns(List<String> runIds) {
+        Map<String, String> failures = new LinkedHashMap<>();
+        for (int from = 0; from < runIds.size(); from += MAX_RUNS_PER_DELETE) {
+            List<String> chunk = runIds.subList(from, Math.min(runIds.size(), from + MAX_RUNS_PER_DELETE));
+            ObjectNode body = MLflowJson.object();
+            ArrayNode ids = body.putArray("run_ids");
+            chunk.forEach(ids::add);
+            JsonNode answer;
+            try {
+                answer = call("delete " + chunk.size() + " run(s)", "POST", DELETE_RUNS_ROUTE, body);
+            } catch (MLflowRequestException e) {
+                if (from == 0 && (e.statusCode() == 404 || e.statusCode() == 405)) {
+                    return Optional.empty();
+                }
+                throw e;
+            }
+            for (JsonNode failure : answer.path("failures")) {
+                failures.put(failure.path("run_id").asText(), failure.path("message").asText());
+            }
+        }
+        return Optional.of(failures);
     }
 
     /**
