@@ -5,6 +5,8 @@
 # CLASSES=DIR measures other compiled main classes (e.g. an older build) with the same benchmark.
 set -eu
 cd "$(dirname "$0")/.."
+# The benchmark's server is stopped when it ends, not kept warm.
+export MLPIPELINES_MLFLOW_SERVER_IDLE_TIMEOUT="${MLPIPELINES_MLFLOW_SERVER_IDLE_TIMEOUT:-0}"
 export MLPIPELINES_PYTHON="${MLPIPELINES_PYTHON:-$(pwd)/.venv/bin/python}"
 gradle --offline -q testClasses 2>/dev/null
 classpath="build/classes/java/test:${CLASSES:-build/classes/java/main}:build/resources/main"

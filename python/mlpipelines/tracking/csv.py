@@ -291,7 +291,14 @@ class CsvTracker(RunTracker):
         if descriptor is None:
             descriptor = self._open()
         prefix = f"{step},{timestamp},"
-        rows = [f"{prefix}{_csv_field(key)},{value!r}\n" for key, value in metrics.items()]
+        fields = self._fields
+        try:
+            rows = [f"{prefix}{fields[key]},{value!r}\n" for key, value in metrics.items()]
+        except KeyError:  # a key's first row: its field is made once, then looked up
+            for key in metrics:
+                if key not in fields:
+                    fields[key] = _csv_field(key)
+            rows = [f"{prefix}{fields[key]},{value!r}\n" for key, value in metrics.items()]
         buffer = self._buffer
         if buffer is not None:
             first = not buffer

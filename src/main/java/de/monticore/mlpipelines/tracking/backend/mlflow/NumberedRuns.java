@@ -51,7 +51,7 @@ public final class NumberedRuns {
     private static final Pattern NUMBERED = Pattern.compile("Run ([1-9][0-9]{0," + (MAX_DIGITS - 1) + "})");
     private static final int MAX_ROUNDS = 200;
     private static final int PAGE_SIZE = 1000;
-    private static final int LENGTH_PAGE_SIZE = 100;
+    private static final int LENGTH_PAGE_SIZE = 10;
     private static final int RECENT_RUNS = 20;
 
     private NumberedRuns() {
@@ -117,10 +117,12 @@ public final class NumberedRuns {
 
     /**
      * The highest N of the experiment's settled "Run N" runs, 0 if there is none, with a number of
-     * requests that does not grow with the number of runs (three, as a rule).
+     * requests that does not grow with the number of runs (one for up to {@value #RECENT_RUNS} "Run …" runs,
+     * three as a rule beyond).
      *
-     * <p>Names are compared as text by the store, so numbers are compared by length first. The newest
-     * runs tell the likely length d of the highest number; one search for a longer "Run …" name
+     * <p>One search reads the newest {@value #RECENT_RUNS} "Run …" runs; if they are all there are, the
+     * answer is among them. Otherwise: names are compared as text by the store, so numbers are compared
+     * by length first. The newest runs tell the likely length d of the highest number; one search for a longer "Run …" name
      * ({@code LIKE 'Run ' + '_' * (d + 1) + '%'}) confirms it (if there is one, a binary search over
      * the lengths finds the longest). Then the names of exactly that length are read highest first
      * ({@code ORDER BY run_name DESC}), where text order is number order; the first settled "Run N"
@@ -130,12 +132,20 @@ public final class NumberedRuns {
     public static long highestNumber(MLflowRestClient client, String experimentId) {
         long staleBefore = System.currentTimeMillis() - STALE_CLAIM.toMillis();
         int likely = 0;
-        for (MLflowRun recent : client.searchRuns(List.of(experimentId), "attributes.run_name LIKE '" + PREFIX + "%'",
-                "ALL", RECENT_RUNS, null).runs()) {
+        long highestRecent = 0;
+        RunSearchPage recentRuns = client.searchRuns(List.of(experimentId),
+                "attributes.run_name LIKE '" + PREFIX + "%'", "ALL", RECENT_RUNS, null);
+        for (MLflowRun recent : recentRuns.runs()) {
             long number = numberOf(recent.name());
             if (number > 0) {
                 likely = Math.max(likely, Long.toString(number).length());
+                if (!isClaimInProgress(recent.tags().get(CLAIM_TAG), staleBefore)) {
+                    highestRecent = Math.max(highestRecent, number);
+                }
             }
+        }
+        if (recentRuns.nextPageToken() == null) {
+            return highestRecent; // that page held every "Run …" run of the experiment
         }
         int longest = likely;
         if (likely == 0 || hasNameOfAtLeast(client, experimentId, likely + 1)) {
