@@ -202,10 +202,20 @@ class MetricJournal:
 
     def append_many(self, metrics: Mapping[str, float], timestamp: int, step: int) -> int:
         """Append metrics sharing one step and time; return the last one's record number + 1."""
-        position = 0
+        # append's body, inlined: one call per step instead of one per metric.
+        key_ids = self._key_ids
+        indexes = self._indexes
+        maps = self._maps
+        pack_into = self._pack_into
+        index = -1
         for key, value in metrics.items():
-            position = self.append(key, value, timestamp, step)
-        return position
+            key_id = key_ids.get(key) or self._key_id(key)
+            index = next(indexes)
+            chunk = index >> 15
+            target = maps[chunk] if chunk < len(maps) else self._map(chunk)
+            pack_into(target, (index & 0x7FFF) << 5, step, timestamp, value, key_id)  # type: ignore[arg-type]
+            self._position = index + 1
+        return index + 1
 
     def close(self) -> None:
         """Release the mapping and descriptors; the file stays (it is the record). Idempotent."""
