@@ -42,7 +42,7 @@ def test_missing_library_names_every_requirement_of_the_backend():
     with pytest.raises(TrackingError) as error:
         requirements.require_library("TENSORBOARD", "surely_not_an_installed_module")
     assert str(error.value) == (
-        "the TENSORBOARD backend needs surely_not_an_installed_module: pip install 'tensorboardX>=2.6' 'crc32c>=2.3'"
+        "the TENSORBOARD backend needs surely_not_an_installed_module: pip install 'tensorboard>=2.15' 'crc32c>=2.3'"
     )
 
 

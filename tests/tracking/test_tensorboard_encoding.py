@@ -1,13 +1,15 @@
-"""TENSORBOARD's own scalar-event encoding is what protobuf serializes for the same Event, byte for byte."""
+"""TENSORBOARD's own encoding: scalar events are what protobuf serializes, byte for byte; the checksum is TFRecord's."""
 
 import math
 import struct
 
 import pytest
-from tensorboardX.proto.event_pb2 import Event
-from tensorboardX.proto.summary_pb2 import Summary
+from tensorboard.compat.proto.event_pb2 import Event
+from tensorboard.compat.proto.summary_pb2 import Summary
+from tensorboardX.crc32c import crc32c as tensorboardx_crc32c
+from tensorboardX.record_writer import masked_crc32c as tensorboardx_masked_crc32c
 
-from mlpipelines.tracking.tensorboard import scalar_event
+from mlpipelines.tracking.tensorboard import masked_crc32c, scalar_event
 
 FLOAT32_MAX = struct.unpack("<f", b"\xff\xff\x7f\x7f")[0]
 VALUES = [
@@ -63,3 +65,9 @@ def test_the_event_reads_back_through_protobuf():
     event = Event.FromString(scalar_event(scalars, 12.5, 3))
     assert (event.wall_time, event.step) == (12.5, 3)
     assert [(value.tag, value.simple_value) for value in event.summary.value] == [("a", 0.5), ("b", -2.0)]
+
+
+@pytest.mark.parametrize("data", [b"", b"a", b"123456789", bytes(range(256)) * 5, b"\x00" * 8])
+def test_the_record_checksum_is_tensorboardx_masked_crc32c(data):
+    assert masked_crc32c(data) == tensorboardx_masked_crc32c(data)
+    assert tensorboardx_crc32c(b"123456789") == 0xE3069283  # CRC-32C's check value: the reference is CRC-32C

@@ -13,7 +13,7 @@ VENDORED_SCRIPT = textwrap.dedent("""
     import sys
     from mlpipelines.tracking import MultiBackendTracker, TrackingError, build_parser
 
-    heavy = sorted(m for m in sys.modules if m.split(".")[0] in ("mlflow", "numpy", "tensorboardX"))
+    heavy = sorted(m for m in sys.modules if m.split(".")[0] in ("mlflow", "numpy", "tensorboard", "tensorboardX"))
     foreign = sorted(m for m in sys.modules
                      if m.startswith("mlpipelines.") and not m.startswith("mlpipelines.tracking"))
     print("imported:", heavy, foreign)
@@ -54,6 +54,6 @@ def test_vendored_copy_runs_stdout_and_csv_without_optional_libraries(tmp_path):
     assert lines[0] == "imported: [] []"
     assert "[default] at close: loss=0.5 since step 1" in lines  # no epoch metric: summarised, printed at close
     assert "the MLFLOW backend needs mlflow: pip install 'mlflow>=2.12'" in lines
-    assert "the TENSORBOARD backend needs tensorboardX: pip install 'tensorboardX>=2.6' 'crc32c>=2.3'" in lines
+    assert "the TENSORBOARD backend needs tensorboard: pip install 'tensorboard>=2.15' 'crc32c>=2.3'" in lines
     rows = (tmp_path / "csv" / "run_1" / "metrics.csv").read_text().splitlines()
     assert rows[1].endswith(",loss,0.5")

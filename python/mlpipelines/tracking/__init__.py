@@ -1,7 +1,7 @@
 """The tracking runtime that runs inside every generated training script.
 
 Importing this package needs only the standard library, PyYAML and
-argparse-dataclass; mlflow and tensorboardX are imported by their backends on
+argparse-dataclass; mlflow and tensorboard are imported by their backends on
 first use. Nothing outside ``mlpipelines.tracking`` is imported, because the
 package is also copied next to generated scripts.
 

@@ -7,16 +7,19 @@ event file, the values that share a step and a timestamp as one event (one
 ``Summary`` with several values, which TensorBoard reads like separate scalars).
 ``flush()`` and ``close()`` write everything to disk.
 
-The event file is written here (scalar events encoded by ``scalar_event``, text and
-HParams events with tensorboardX's protobuf classes, tensorboardX's record checksum),
-not through its ``EventFileWriter``: that one feeds its own thread
-through a bounded ``multiprocessing.Queue`` whose ``put`` and whose ``close()``
-(``put`` of a stop signal, then ``join()``) wait forever once the thread died,
-e.g. of ENOSPC. Our writes go out with ``os.pwrite`` at known offsets; a write
-that fails (full disk, I/O error) is cut off at the last complete record, so the
-file always reads back, the failure is reported once on the
-``mlpipelines.tracking`` logger, every value not written is counted as dropped,
-and later writes keep trying (a freed disk takes values again).
+The event file is written here: scalar events encoded by ``scalar_event``, text and
+HParams events with TensorBoard's own protobuf classes (``tensorboard``, which
+reads these files too), the record checksum by the ``crc32c`` package. Not with
+tensorboardX: importing its package imports torch and comet_ml where they are
+installed (2 s of CPU under the interpreter lock and ~250 MiB in the training
+process), and its ``EventFileWriter`` feeds its own thread through a bounded
+``multiprocessing.Queue`` whose ``put`` and whose ``close()`` (``put`` of a stop
+signal, then ``join()``) wait forever once the thread died, e.g. of ENOSPC. Our
+writes go out with ``os.pwrite`` at known offsets; a write that fails (full
+disk, I/O error) is cut off at the last complete record, so the file always
+reads back, the failure is reported once on the ``mlpipelines.tracking`` logger,
+every value not written is counted as dropped, and later writes keep trying (a
+freed disk takes values again).
 
 No wait is unbounded: a full queue, ``flush()`` and ``close()`` wait for the
 writer thread only while it makes progress; a thread that died, or wrote
@@ -24,10 +27,11 @@ nothing for ``stall_seconds``, is given up: reported once, everything it had not
 written counted as dropped, and the backend refuses (counts as dropped) further
 values instead of queueing them.
 
-tensorboardX is imported by the writer thread; without it, building the backend fails
-with the pip requirement. Without ``--tensorboard_run_name`` the next
-``run_<N>`` is claimed; with it, the directory must exist (the Java side created
-it and writes params and tags there as text summaries).
+TensorBoard's protobuf classes are imported by the writer thread; without the
+``tensorboard`` package, building the backend fails with the pip requirement.
+Without ``--tensorboard_run_name`` the next ``run_<N>`` is claimed; with it, the
+directory must exist (the Java side created it and writes params and tags there
+as text summaries).
 """
 
 import collections
@@ -80,10 +84,16 @@ class _Marker:
         self.closing = closing
 
 
-def _record(data: bytes) -> bytes:
-    """``data`` framed as one TFRecord (length, its checksum, data, its checksum), as tensorboardX writes it."""
-    from tensorboardX.record_writer import masked_crc32c
+def masked_crc32c(data: bytes) -> int:
+    """TFRecord's checksum: CRC-32C (the ``crc32c`` package's native code), rotated right by 15 bits, plus a constant."""
+    from crc32c import crc32c
 
+    checksum = crc32c(data)
+    return ((checksum >> 15 | checksum << 17) + 0xA282EAD8) & 0xFFFFFFFF
+
+
+def _record(data: bytes) -> bytes:
+    """``data`` framed as one TFRecord (length, its checksum, data, its checksum)."""
     header = struct.pack("Q", len(data))
     return b"".join((header, struct.pack("I", masked_crc32c(header)), data, struct.pack("I", masked_crc32c(data))))
 
@@ -145,7 +155,7 @@ class _EventFile:
     """One ``events.out.tfevents.*`` file of ours; a failed write is cut back to the last complete record."""
 
     def __init__(self, directory: str) -> None:
-        from tensorboardX.proto.event_pb2 import Event
+        from tensorboard.compat.proto.event_pb2 import Event
 
         stem = f"events.out.tfevents.{int(time.time())}.{socket.gethostname()}.{os.getpid()}"
         for attempt in range(100):
@@ -211,7 +221,7 @@ class TensorBoardTracker(RunTracker):
             thread that writes nothing before giving it up.
 
     Raises:
-        TrackingError: tensorboardX is not installed (the message holds the pip requirement);
+        TrackingError: tensorboard is not installed (the message holds the pip requirement);
             on first use, ``tensorboard_run_name`` names a directory that does not exist.
     """
 
@@ -219,7 +229,7 @@ class TensorBoardTracker(RunTracker):
     delivers_in_background = True
 
     def __init__(self, options: TensorBoardOptions, *, max_queued: int = 100_000, stall_seconds: float = 30.0) -> None:
-        require_library("TENSORBOARD", "tensorboardX")
+        require_library("TENSORBOARD", "tensorboard")
         self.options = options
         self.max_queued = max_queued
         self.stall_seconds = stall_seconds
@@ -256,7 +266,7 @@ class TensorBoardTracker(RunTracker):
                 raise TrackingError("the TENSORBOARD tracker is closed")
             if self._worker is not None:
                 return
-            # tensorboardX is imported by the writer thread, off the training thread.
+            # TensorBoard's protobuf classes are imported by the writer thread, off the training thread.
             lifecycle.prepare_background_import()
 
             log_dir = os.path.abspath(self.options.tensorboard_log_dir)
@@ -500,10 +510,10 @@ class TensorBoardTracker(RunTracker):
     @staticmethod
     def _text_record(tag: str, mapping: dict[str, str]) -> bytes:
         """A text summary ``params`` or ``tags`` (the Java half's tags); params also start the HParams session."""
-        from tensorboardX.proto.event_pb2 import Event
-        from tensorboardX.proto.summary_pb2 import Summary, SummaryMetadata
-        from tensorboardX.proto.tensor_pb2 import TensorProto
-        from tensorboardX.proto.tensor_shape_pb2 import TensorShapeProto
+        from tensorboard.compat.proto.event_pb2 import Event
+        from tensorboard.compat.proto.summary_pb2 import Summary, SummaryMetadata
+        from tensorboard.compat.proto.tensor_pb2 import TensorProto
+        from tensorboard.compat.proto.tensor_shape_pb2 import TensorShapeProto
 
         rows = "\n".join(f"| {key} | {value} |" for key, value in sorted(mapping.items()))
         table = f"| key | value |\n|---|---|\n{rows}".encode()
@@ -520,9 +530,9 @@ class TensorBoardTracker(RunTracker):
 
     @staticmethod
     def _hparams_end_record(status: str) -> bytes:
-        from tensorboardX.proto.event_pb2 import Event
-        from tensorboardX.proto.plugin_hparams_pb2 import SessionEndInfo
-        from tensorboardX.proto.summary_pb2 import Summary
+        from tensorboard.compat.proto.event_pb2 import Event
+        from tensorboard.plugins.hparams.plugin_data_pb2 import SessionEndInfo
+        from tensorboard.compat.proto.summary_pb2 import Summary
 
         now = time.time()
         end = SessionEndInfo(status=1 if status == "FINISHED" else 2, end_time_secs=now)  # STATUS_SUCCESS, _FAILURE
@@ -587,7 +597,7 @@ def hparam_kind(value: str) -> tuple[str, object]:
 
 
 def _session_start(params: Mapping[str, str], start_time: float) -> Any:
-    from tensorboardX.proto.plugin_hparams_pb2 import SessionStartInfo
+    from tensorboard.plugins.hparams.plugin_data_pb2 import SessionStartInfo
 
     start = SessionStartInfo(start_time_secs=start_time)
     for key, value in params.items():
@@ -603,8 +613,8 @@ def _session_start(params: Mapping[str, str], start_time: float) -> Any:
 
 def _hparams_value(tag: str, **data: Any) -> Any:
     """A summary value of TensorBoard's ``hparams`` plugin, as tensorboardX's ``hparams()`` writes it (version 0)."""
-    from tensorboardX.proto.plugin_hparams_pb2 import HParamsPluginData
-    from tensorboardX.proto.summary_pb2 import Summary, SummaryMetadata
+    from tensorboard.plugins.hparams.plugin_data_pb2 import HParamsPluginData
+    from tensorboard.compat.proto.summary_pb2 import Summary, SummaryMetadata
 
     content = HParamsPluginData(version=0, **data).SerializeToString()
     metadata = SummaryMetadata(plugin_data=SummaryMetadata.PluginData(plugin_name="hparams", content=content))

@@ -61,7 +61,7 @@ class RequirementsTest {
                   tensorboard: {log_dir: tb}
                 """), temp.resolve("out"));
         assertEquals(List.of("numpy>=1.24", "scikit-learn>=1.3", "pyyaml>=6.0", "argparse-dataclass>=2.0",
-                "mlflow>=2.12", "tensorboardX>=2.6", "crc32c>=2.3"), requirements);
+                "mlflow>=2.12", "tensorboard>=2.15", "crc32c>=2.3"), requirements);
 
         BackendRequirements packed = BackendRequirements.of(PythonRuntime.packaged());
         Set<String> fromFile = packed.all().stream()
