@@ -15,7 +15,7 @@ import java.util.TreeMap;
 
 /**
  * Keeps each run as a TensorBoard run directory {@code <log_dir>/run_<N>/}. The Python half writes
- * its scalars there with tensorboardX; this half writes its own event file next to them with
+ * its scalars there (its own event writer); this half writes its own event file next to them with
  * <ul>
  *   <li>the params as one text summary {@code params} and the tags as one text summary
  *       {@code tags}: a two-column Markdown table (key, value), sorted by key. The full table is
