@@ -265,6 +265,7 @@ SET_KEYS = (
     "training.early_stopping.monitor, training.early_stopping.patience, model.layers, distributed.processes"
 )
 COMMANDS = "expected one of run, generate, check-config, backends, replay, sweep, ui, report"
+RUN_OPTIONS = "expected --tracking, --out, --processes, --json or --set"
 
 # (id, arguments, the whole of stderr); digits.yaml, tracking.yaml and spool/ exist in the working directory.
 COMMAND_LINE_CASES = [
@@ -279,8 +280,12 @@ COMMAND_LINE_CASES = [
     (
         "run-option-misspelt",
         ["run", "digits.yaml", "--trackin", "tracking.yaml"],
-        "mlpipelines run: unknown option '--trackin'; expected --tracking, --out or --set; did you mean '--tracking'?\n"
-        + RUN_USAGE,
+        f"mlpipelines run: unknown option '--trackin'; {RUN_OPTIONS}; did you mean '--tracking'?\n" + RUN_USAGE,
+    ),
+    (
+        "run-processes-misspelt",
+        ["run", "digits.yaml", "--proceses", "2"],
+        f"mlpipelines run: unknown option '--proceses'; {RUN_OPTIONS}; did you mean '--processes'?\n" + RUN_USAGE,
     ),
     ("run-out-without-value", ["run", "digits.yaml", "--out"], "mlpipelines run: --out needs a value\n" + RUN_USAGE),
     ("run-empty-out", ["run", "digits.yaml", "--out="], "mlpipelines run: --out needs a non-empty value\n" + RUN_USAGE),

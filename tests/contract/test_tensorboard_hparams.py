@@ -21,7 +21,7 @@ import pytest
 
 from mlpipelines import bridge
 from mlpipelines.tracking import TensorBoardOptions, TensorBoardTracker
-from mlpipelines.tracking.tensorboard import hparam_kind
+from mlpipelines.tracking.tensorboard import hparam_kind, markdown_table
 
 PARAMS = {"learning_rate": "0.1", "epochs": "3", "shuffle": "True", "hidden_sizes": "64,32", "decay": "1e-4"}
 TYPED = {"learning_rate": 0.1, "epochs": 3.0, "shuffle": True, "hidden_sizes": "64,32", "decay": 1e-4}
@@ -104,6 +104,24 @@ def python_run(log_dir: Path) -> str:
     tracker.close(status="FAILED")
     assert tracker.run_directory is not None
     return Path(tracker.run_directory).name
+
+
+def test_both_halves_write_the_same_markdown_table(java):
+    entries = {
+        "lr": "0.1",
+        "a|b": "x*y_z",
+        "note": "first line\r\nsecond line\nthird",
+        "html": "<b>#1</b> ~[link](target) `code` back\\slash",
+        "plain": "Grüße, 64,32",
+    }
+    TensorBoardTracker = bridge.java_class("de.monticore.mlpipelines.tracking.backend.tensorboard.TensorBoardTracker")
+    java_entries = java.TreeMap()
+    for key, value in entries.items():
+        java_entries.put(key, value)
+    table = markdown_table(entries)
+    assert str(TensorBoardTracker.markdownTable(java_entries)) == table
+    assert "| a\\|b | x\\*y\\_z |\n" in table
+    assert "| note | first line<br>second line<br>third |\n" in table
 
 
 def test_both_halves_type_params_alike():

@@ -85,7 +85,7 @@ class _Marker:
 
 
 def masked_crc32c(data: bytes) -> int:
-    """TFRecord's checksum: CRC-32C (the ``crc32c`` package's native code), rotated right by 15 bits, plus a constant."""
+    """TFRecord's checksum: CRC-32C (the ``crc32c`` package's native code), rotated right 15 bits, plus a constant."""
     from crc32c import crc32c
 
     checksum = crc32c(data)
@@ -515,8 +515,7 @@ class TensorBoardTracker(RunTracker):
         from tensorboard.compat.proto.tensor_pb2 import TensorProto
         from tensorboard.compat.proto.tensor_shape_pb2 import TensorShapeProto
 
-        rows = "\n".join(f"| {key} | {value} |" for key, value in sorted(mapping.items()))
-        table = f"| key | value |\n|---|---|\n{rows}".encode()
+        table = markdown_table(mapping).encode()
         text = Summary.Value(
             tag=tag,
             metadata=SummaryMetadata(plugin_data=SummaryMetadata.PluginData(plugin_name="text")),
@@ -531,8 +530,8 @@ class TensorBoardTracker(RunTracker):
     @staticmethod
     def _hparams_end_record(status: str) -> bytes:
         from tensorboard.compat.proto.event_pb2 import Event
-        from tensorboard.plugins.hparams.plugin_data_pb2 import SessionEndInfo
         from tensorboard.compat.proto.summary_pb2 import Summary
+        from tensorboard.plugins.hparams.plugin_data_pb2 import SessionEndInfo
 
         now = time.time()
         end = SessionEndInfo(status=1 if status == "FINISHED" else 2, end_time_secs=now)  # STATUS_SUCCESS, _FAILURE
@@ -580,6 +579,29 @@ class TensorBoardTracker(RunTracker):
                 self._report_failure(_describe(error))
 
 
+# What TensorBoard's Text tab (Markdown) would interpret in a table cell; the Java half's
+# TensorBoardTracker.markdownTable escapes the same characters.
+_MARKDOWN_SPECIAL = frozenset("\\|*_`[]<>#~")
+
+
+def _markdown_cell(text: str) -> str:
+    escaped = []
+    for character in text.replace("\r", ""):
+        if character == "\n":
+            escaped.append("<br>")
+        elif character in _MARKDOWN_SPECIAL:
+            escaped.append("\\" + character)
+        else:
+            escaped.append(character)
+    return "".join(escaped)
+
+
+def markdown_table(entries: Mapping[str, str]) -> str:
+    """``| key | value |`` rows sorted by key, special characters escaped, line breaks as ``<br>``."""
+    rows = "".join(f"| {_markdown_cell(key)} | {_markdown_cell(value)} |\n" for key, value in sorted(entries.items()))
+    return "| key | value |\n|---|---|\n" + rows
+
+
 _SESSION_START_TAG = "_hparams_/session_start_info"
 _SESSION_END_TAG = "_hparams_/session_end_info"
 # What reads as a number in the HParams dashboard; the Java half (EventFileWriter.typedValue) has the same rule.
@@ -613,8 +635,8 @@ def _session_start(params: Mapping[str, str], start_time: float) -> Any:
 
 def _hparams_value(tag: str, **data: Any) -> Any:
     """A summary value of TensorBoard's ``hparams`` plugin, as tensorboardX's ``hparams()`` writes it (version 0)."""
-    from tensorboard.plugins.hparams.plugin_data_pb2 import HParamsPluginData
     from tensorboard.compat.proto.summary_pb2 import Summary, SummaryMetadata
+    from tensorboard.plugins.hparams.plugin_data_pb2 import HParamsPluginData
 
     content = HParamsPluginData(version=0, **data).SerializeToString()
     metadata = SummaryMetadata(plugin_data=SummaryMetadata.PluginData(plugin_name="hparams", content=content))

@@ -15,6 +15,7 @@ import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -69,6 +70,14 @@ final class GenerateCommand implements Command {
          * @throws UsageException naming what is wrong
          */
         static Arguments parse(List<String> args) {
+            return parse(args, List.of());
+        }
+
+        /**
+         * As {@link #parse(List)}, for a command that takes {@code commandOptions} too and has taken them
+         * off {@code args} already: an unknown option's message lists them with the others.
+         */
+        static Arguments parse(List<String> args, List<String> commandOptions) {
             Path experiment = null;
             Path tracking = null;
             Path out = DEFAULT_OUT;
@@ -101,8 +110,12 @@ final class GenerateCommand implements Command {
                         out = Path.of(value);
                     }
                 } else if (arg.startsWith("-")) {
-                    throw new UsageException("unknown option '" + arg + "'; expected --tracking, --out or --set"
-                            + Suggestions.didYouMean(option, List.of("--tracking", "--out", "--set")));
+                    List<String> known = new ArrayList<>(List.of("--tracking", "--out"));
+                    known.addAll(commandOptions);
+                    known.add("--set");
+                    throw new UsageException("unknown option '" + arg + "'; expected "
+                            + String.join(", ", known.subList(0, known.size() - 1)) + " or --set"
+                            + Suggestions.didYouMean(option, known));
                 } else if (experiment == null) {
                     experiment = Path.of(arg);
                 } else {

@@ -62,7 +62,8 @@ final class RunCommand implements Command {
         long start = System.nanoTime();
         List<String> rest = new java.util.ArrayList<>(args);
         java.nio.file.Path json = takeJsonOption(rest);
-        GenerateCommand.Arguments arguments = GenerateCommand.Arguments.parse(withProcessesAsSet(rest));
+        GenerateCommand.Arguments arguments = GenerateCommand.Arguments.parse(withProcessesAsSet(rest),
+                List.of("--processes", "--json"));
         ExperimentSpec experiment = arguments.loadExperiment();
         TrackingConfig tracking = arguments.loadTracking();
         tracking.warnings().forEach(warning -> err.println("warning: " + warning));

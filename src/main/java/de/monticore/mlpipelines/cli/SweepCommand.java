@@ -52,13 +52,7 @@ final class SweepCommand implements Command {
                 rest.add(arg);
             }
         }
-        GenerateCommand.Arguments arguments;
-        try {
-            arguments = GenerateCommand.Arguments.parse(rest);
-        } catch (UsageException e) {
-            throw new UsageException(e.getMessage().replace("expected --tracking, --out or --set",
-                    "expected --tracking, --out, --parallel, --json or --set"));
-        }
+        GenerateCommand.Arguments arguments = GenerateCommand.Arguments.parse(rest, List.of("--parallel", "--json"));
         SweepPlan plan = new SweepLoader().load(arguments.experiment(), arguments.overrides());
         TrackingConfig tracking = arguments.loadTracking();
         if (tracking.backends().isEmpty()) {

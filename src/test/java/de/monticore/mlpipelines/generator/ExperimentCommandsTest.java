@@ -56,7 +56,7 @@ class ExperimentCommandsTest {
                 err());
         err.reset();
         assertEquals(2, main("run", experiment("1").toString(), "--epochs", "3"));
-        assertTrue(err().startsWith("mlpipelines run: unknown option '--epochs'; expected --tracking, --out or --set"), err());
+        assertTrue(err().startsWith("mlpipelines run: unknown option '--epochs'; expected --tracking, --out, --processes, --json or --set"), err());
         err.reset();
         assertEquals(2, main("run", experiment("1").toString(), "--out"));
         assertTrue(err().startsWith("mlpipelines run: --out needs a value"), err());

@@ -183,9 +183,11 @@ public class TensorBoardTracker implements RunTracker {
 
     /**
      * A Markdown table {@code | key | value |} of the entries; characters Markdown would interpret
-     * are backslash-escaped and line breaks become {@code <br>}, so values show as logged.
+     * are backslash-escaped and line breaks become {@code <br>}, so values show as logged. The Python
+     * half writes the same table ({@code mlpipelines.tracking.tensorboard.markdown_table}; a contract
+     * test compares them).
      */
-    static String markdownTable(Map<String, String> entries) {
+    public static String markdownTable(Map<String, String> entries) {
         StringBuilder table = new StringBuilder("| key | value |\n|---|---|\n");
         entries.forEach((key, value) ->
                 table.append("| ").append(markdownCell(key)).append(" | ").append(markdownCell(value)).append(" |\n"));
