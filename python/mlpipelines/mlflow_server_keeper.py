@@ -44,8 +44,13 @@ def with_app_plugin(command: list[str]) -> list[str]:
         return command
     try:
         from importlib.metadata import entry_points
+        from importlib.util import find_spec
 
-        installed = any(entry.name == APP_PLUGIN for entry in entry_points(group="mlflow.app"))
+        # The module must be there too: an editable install keeps its entry point when the file is gone.
+        installed = any(
+            entry.name == APP_PLUGIN and find_spec(entry.value.partition(":")[0]) is not None
+            for entry in entry_points(group="mlflow.app")
+        )
     except Exception:  # unreadable package metadata: MLflow's own app, as without the plugin
         return command
     return [*command, "--app-name", APP_PLUGIN] if installed else command

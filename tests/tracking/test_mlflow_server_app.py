@@ -89,3 +89,11 @@ def test_without_the_entry_point_the_keeper_runs_mlflows_own_app(monkeypatch):
 
     monkeypatch.setattr(importlib.metadata, "entry_points", lambda group: [])
     assert with_app_plugin(SERVER) == SERVER
+
+
+def test_an_entry_point_whose_module_is_gone_is_not_used(monkeypatch):
+    import importlib.metadata
+
+    stale = importlib.metadata.EntryPoint("mlpipelines", "mlpipelines.no_such_module:create_app", "mlflow.app")
+    monkeypatch.setattr(importlib.metadata, "entry_points", lambda group: [stale])
+    assert with_app_plugin(SERVER) == SERVER
