@@ -126,6 +126,9 @@ class CsvTracker(RunTracker):
         # Long layout with a journal: rows not written yet, and when the oldest of them must go out.
         self._buffer: list[str] | None = None
         self._buffer_deadline = 0.0
+        # The "step,timestamp," prefix of the last buffered row, and what it was made of.
+        self._prefix = ""
+        self._prefix_step = self._prefix_timestamp = -1
         self._cursor: JournalCursor | None = None
         # Wide layout: the file's columns, the row of the current step, complete rows not written yet.
         self._columns: list[str] | None = None
@@ -261,7 +264,11 @@ class CsvTracker(RunTracker):
                 field = self._fields[key] = _csv_field(key)
             if self._descriptor is None:
                 self._open()
-            buffer.append(f"{step},{timestamp},{field},{value!r}\n")
+            # Metrics of one step mostly share the millisecond too: their row prefix is made once.
+            if step != self._prefix_step or timestamp != self._prefix_timestamp:
+                self._prefix = f"{step},{timestamp},"
+                self._prefix_step, self._prefix_timestamp = step, timestamp
+            buffer.append(f"{self._prefix}{field},{value!r}\n")
             queued = len(buffer)
             if queued & _CLOCK_EVERY_MASK == 0 or queued == 1:  # the clock is read every 64 rows, not per row
                 self._buffered(queued)

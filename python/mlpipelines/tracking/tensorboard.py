@@ -302,22 +302,29 @@ class TensorBoardTracker(RunTracker):
     def _append(self, item: object) -> None:
         queue = self._queue
         queue.append(item)
-        queued = len(queue)
-        if queued % _WAKE_EVERY == 0:
-            if queued >= self.max_queued:
-                self._wait_for_room()
-            else:
-                self._wake.set()
-                worker = self._worker
-                if worker is not None and not worker.is_alive():
-                    self._give_up("the TensorBoard writer thread died")
+        if len(queue) % _WAKE_EVERY == 0:
+            self._woken(len(queue))
+
+    def _woken(self, queued: int) -> None:
+        """Every 1000th item: wait for room if the queue is full, else wake the writer (and check it lives)."""
+        if queued >= self.max_queued:
+            self._wait_for_room()
+        else:
+            self._wake.set()
+            worker = self._worker
+            if worker is not None and not worker.is_alive():
+                self._give_up("the TensorBoard writer thread died")
 
     def write_metric(self, key: str, value: float, timestamp: int, step: int) -> None:
         if (self._worker is None or self._closed or self._given_up) and not self._accepting():
             self._refuse(1)
             return
         self._offered += 1
-        self._append((key, value, timestamp, step))
+        # _append's first lines, inlined on this hot path (once per metric on the training thread).
+        queue = self._queue
+        queue.append((key, value, timestamp, step))
+        if len(queue) % _WAKE_EVERY == 0:
+            self._woken(len(queue))
 
     def write_metrics(self, metrics: Mapping[str, float], timestamp: int, step: int) -> None:
         if (self._worker is None or self._closed or self._given_up) and not self._accepting():
