@@ -9,7 +9,7 @@ import uuid
 import mlflow
 import pytest
 
-from mlpipelines.tracking import MLflowOptions, MLflowTracker, MultiBackendTracker
+from mlpipelines.tracking import MLflowOptions, MLflowTracker, MultiBackendTracker, TrackingError
 from tracking_helpers import history, new_run
 
 MAX_DOUBLE = 1.7976931348623157e308
@@ -253,3 +253,18 @@ def test_a_system_metrics_interval_that_is_no_number_is_refused(in_tmp_dir):
 
     with pytest.raises(TrackingError, match=r"--mlflow_system_metrics_interval='often' is not a number of seconds"):
         MLflowTracker(MLflowOptions(mlflow_tracking_uri="sqlite:///x.db", mlflow_system_metrics_interval="often"))
+
+
+@pytest.mark.parametrize(
+    "uri", ["http://alice:s3cret@127.0.0.1:5000", "HTTPS://alice:s3cret@mlflow.example", "http://s3cret@host/"]
+)
+def test_credentials_in_the_server_url_are_refused_without_quoting_them(in_tmp_dir, uri):
+    args = argparse.Namespace(tracking_backends="CSV,MLFLOW", mlflow_tracking_uri=uri, csv_dir="csv")
+    with pytest.raises(TrackingError) as refused:
+        MultiBackendTracker(args)
+    assert str(refused.value) == (
+        "--mlflow_tracking_uri holds credentials (USER:PASSWORD@); remove them and set "
+        "MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD, or MLFLOW_TRACKING_TOKEN, in the environment"
+    )
+    assert "s3cret" not in str(refused.value)
+    assert os.listdir(".") == [], "nothing is written"

@@ -26,6 +26,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 from collections.abc import Callable, Mapping
 from typing import Any, Optional
 
@@ -69,6 +70,21 @@ def long_param_value(key: str, value: str) -> str:
         file,
     )
     return value[:keep] + marker
+
+
+def refuse_credentials_in_server_url(tracking_uri: str) -> None:
+    """Refuse an http(s) tracking URI with ``USER:PASSWORD@``, never quoting it (the Java half's rule).
+
+    Such a URI would reach every message that names the server; MLflow reads credentials from
+    the environment, where they belong.
+    """
+    if tracking_uri.strip().lower().startswith(("http://", "https://")):
+        authority = urllib.parse.urlsplit(tracking_uri.strip()).netloc
+        if "@" in authority:
+            raise TrackingError(
+                "--mlflow_tracking_uri holds credentials (USER:PASSWORD@); remove them and set "
+                "MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD, or MLFLOW_TRACKING_TOKEN, in the environment"
+            )
 
 
 def _default_tracking_uri() -> str:
@@ -130,6 +146,7 @@ class MLflowTracker(RunTracker):
         max_queued: int = 100_000,
         flush_interval_seconds: float = 2.0,
     ) -> None:
+        refuse_credentials_in_server_url(options.mlflow_tracking_uri)
         require_library("MLFLOW", "mlflow")
         self.options = options
         self.owns_run = options.mlflow_run_id is None
