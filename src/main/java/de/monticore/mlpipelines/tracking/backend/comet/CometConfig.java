@@ -1,5 +1,6 @@
 package de.monticore.mlpipelines.tracking.backend.comet;
 
+import de.monticore.mlpipelines.tracking.backend.handoff.HandoffSection;
 import de.monticore.mlpipelines.tracking.backend.handoff.ProjectSetting;
 import de.monticore.mlpipelines.tracking.backend.handoff.ServiceMode;
 import de.monticore.mlpipelines.tracking.config.BackendConfig;
@@ -17,7 +18,7 @@ import java.util.Set;
  */
 public record CometConfig(Path dir, String project, ServiceMode mode) implements BackendConfig {
     /** The keys of the {@code comet} section. */
-    public static final Set<String> KEYS = Set.of("dir", "project", "mode");
+    public static final Set<String> KEYS = HandoffSection.KEYS;
     /** The environment variable that holds the Comet API key; its presence makes {@code auto} online. */
     public static final String CREDENTIAL_VARIABLE = "COMET_API_KEY";
 
@@ -28,17 +29,12 @@ public record CometConfig(Path dir, String project, ServiceMode mode) implements
 
     @Override
     public Map<String, String> settings() {
-        Map<String, String> settings = new java.util.LinkedHashMap<>();  // in tracking.yaml's documented order
-        settings.put("dir", dir.toString());
-        settings.put("project", project);
-        settings.put("mode", mode.option());
-        return settings;
+        return HandoffSection.settings(dir, project, mode);
     }
 
     /** {@code comet_dir} (absolute, normalized), {@code comet_project} and {@code comet_mode} as configured. */
     @Override
     public Map<String, String> pythonOptions() {
-        return Map.of("comet_dir", dir.toAbsolutePath().normalize().toString(), "comet_project", project,
-                "comet_mode", mode.option());
+        return HandoffSection.pythonOptions("comet_", dir, project, mode);
     }
 }

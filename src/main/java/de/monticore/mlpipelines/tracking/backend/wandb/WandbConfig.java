@@ -1,5 +1,6 @@
 package de.monticore.mlpipelines.tracking.backend.wandb;
 
+import de.monticore.mlpipelines.tracking.backend.handoff.HandoffSection;
 import de.monticore.mlpipelines.tracking.backend.handoff.ProjectSetting;
 import de.monticore.mlpipelines.tracking.backend.handoff.ServiceMode;
 import de.monticore.mlpipelines.tracking.config.BackendConfig;
@@ -17,7 +18,7 @@ import java.util.Set;
  */
 public record WandbConfig(Path dir, String project, ServiceMode mode) implements BackendConfig {
     /** The keys of the {@code wandb} section. */
-    public static final Set<String> KEYS = Set.of("dir", "project", "mode");
+    public static final Set<String> KEYS = HandoffSection.KEYS;
     /** The environment variable that holds the W&B API key; its presence makes {@code auto} online. */
     public static final String CREDENTIAL_VARIABLE = "WANDB_API_KEY";
 
@@ -28,17 +29,12 @@ public record WandbConfig(Path dir, String project, ServiceMode mode) implements
 
     @Override
     public Map<String, String> settings() {
-        Map<String, String> settings = new java.util.LinkedHashMap<>();  // in tracking.yaml's documented order
-        settings.put("dir", dir.toString());
-        settings.put("project", project);
-        settings.put("mode", mode.option());
-        return settings;
+        return HandoffSection.settings(dir, project, mode);
     }
 
     /** {@code wandb_dir} (absolute, normalized), {@code wandb_project} and {@code wandb_mode} as configured. */
     @Override
     public Map<String, String> pythonOptions() {
-        return Map.of("wandb_dir", dir.toAbsolutePath().normalize().toString(), "wandb_project", project,
-                "wandb_mode", mode.option());
+        return HandoffSection.pythonOptions("wandb_", dir, project, mode);
     }
 }
