@@ -97,3 +97,28 @@ def test_an_entry_point_whose_module_is_gone_is_not_used(monkeypatch):
     stale = importlib.metadata.EntryPoint("mlpipelines", "mlpipelines.no_such_module:create_app", "mlflow.app")
     monkeypatch.setattr(importlib.metadata, "entry_points", lambda group: [stale])
     assert with_app_plugin(SERVER) == SERVER
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        None,
+        {"run_ids": "abc"},
+        {"run_ids": [1, 2]},
+        {"run_ids": [""]},
+        {"runs": ["abc"]},
+        {"run_ids": ["r"] * 1001},
+    ],
+    ids=["no-json", "not-a-list", "not-strings", "empty-id", "other-key", "too-many"],
+)
+def test_a_malformed_request_is_refused_with_what_was_expected(body, monkeypatch):
+    monkeypatch.delenv("_MLFLOW_SGI_NAME", raising=False)  # the Flask app itself, as gunicorn serves it
+    from mlpipelines.mlflow_server_app import ROUTE, create_app
+
+    client = create_app().test_client()
+    answer = client.post(ROUTE, json=body) if body is not None else client.post(ROUTE, data="x")
+    assert answer.status_code == 400
+    assert answer.get_json() == {
+        "error_code": "INVALID_PARAMETER_VALUE",
+        "message": "expected a JSON object with 'run_ids': a list of at most 1000 run ids",
+    }
